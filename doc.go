@@ -1,0 +1,2 @@
+// Package entityauth authenticates Go programs to Hypersign's Entity Studio SSI API.
+package entityauth

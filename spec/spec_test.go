@@ -1,0 +1,222 @@
+// Package spec_test checks that spec/openapi.yaml is a valid OpenAPI 3.0 document
+// and that it still records the facts of the real token server.
+package spec_test
+
+import (
+	"context"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+const specPath = "openapi.yaml"
+
+// load parses and validates an OpenAPI document.
+func load(t *testing.T, data []byte) (*openapi3.T, error) {
+	t.Helper()
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(data)
+	if err != nil {
+		return nil, err
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, err
+	}
+	return doc, nil
+}
+
+func readSpec(t *testing.T) []byte {
+	t.Helper()
+	data, err := os.ReadFile(specPath)
+	if err != nil {
+		t.Fatalf("reading the spec: %v", err)
+	}
+	return data
+}
+
+func TestSpecIsValid(t *testing.T) {
+	doc, err := load(t, readSpec(t))
+	if err != nil {
+		t.Fatalf("spec/openapi.yaml does not validate: %v", err)
+	}
+	if got, want := doc.OpenAPI, "3.0.3"; got != want {
+		t.Errorf("openapi = %q; want %q", got, want)
+	}
+	if len(doc.Servers) == 0 || doc.Servers[0].URL != "https://api.entity.dashboard.hypersign.id" {
+		t.Errorf("servers = %v; want the production token host first", doc.Servers)
+	}
+	if s := doc.Components.SecuritySchemes["bearerAuth"]; s == nil || s.Value.Scheme != "bearer" {
+		t.Errorf("securitySchemes.bearerAuth is missing or not an http bearer scheme")
+	}
+}
+
+// TestSpecRejectsBrokenDocuments shows that the validation above can fail: each
+// edit breaks the spec in one way, and the loader must refuse the result.
+func TestSpecRejectsBrokenDocuments(t *testing.T) {
+	good := string(readSpec(t))
+	edits := []struct {
+		name, old, new string
+	}{
+		{"unknown type", "type: integer\n            minimum: 1", "type: integr\n            minimum: 1"},
+		{"dangling reference", `$ref: "#/components/schemas/AccessTokenResponse"`, `$ref: "#/components/schemas/NoSuchSchema"`},
+		{"header without schema", "name: Origin\n          in: header", "name: Origin\n          in: nowhere"},
+		{"not yaml", "openapi: 3.0.3", "openapi: [3.0.3"},
+	}
+	for _, e := range edits {
+		t.Run(e.name, func(t *testing.T) {
+			if !strings.Contains(good, e.old) {
+				t.Fatalf("the spec no longer contains %q; update this test", e.old)
+			}
+			broken := strings.Replace(good, e.old, e.new, 1)
+			if _, err := load(t, []byte(broken)); err == nil {
+				t.Errorf("a spec with %s validated; want an error", e.name)
+			}
+		})
+	}
+}
+
+// TestSpecMatchesServer checks the facts that the reference records about the
+// real server and that the docs' Swagger leaves out or gets wrong.
+func TestSpecMatchesServer(t *testing.T) {
+	doc, err := load(t, readSpec(t))
+	if err != nil {
+		t.Fatalf("spec/openapi.yaml does not validate: %v", err)
+	}
+	item := doc.Paths.Find("/api/v1/app/oauth")
+	if item == nil || item.Post == nil {
+		t.Fatal("POST /api/v1/app/oauth is missing")
+	}
+	op := item.Post
+	if got, want := op.OperationID, "generateAccessToken"; got != want {
+		t.Errorf("operationId = %q; want %q", got, want)
+	}
+
+	params := map[string]*openapi3.Parameter{}
+	for _, p := range op.Parameters {
+		params[p.Value.In+":"+p.Value.Name] = p.Value
+		if p.Value.Description == "" {
+			t.Errorf("parameter %s has no description", p.Value.Name)
+		}
+	}
+	wantParams := []struct {
+		key      string
+		required bool
+		typ      string
+	}{
+		{"header:X-Api-Secret-Key", true, "string"},
+		{"header:Origin", false, "string"},
+		{"header:ExpiresIn", false, "integer"},
+		{"query:grant_type", false, "string"},
+	}
+	for _, w := range wantParams {
+		p := params[w.key]
+		if p == nil {
+			t.Errorf("parameter %s is missing", w.key)
+			continue
+		}
+		if p.Required != w.required {
+			t.Errorf("%s required = %v; want %v", w.key, p.Required, w.required)
+		}
+		if !p.Schema.Value.Type.Is(w.typ) {
+			t.Errorf("%s type = %v; want %s", w.key, p.Schema.Value.Type, w.typ)
+		}
+	}
+	if p := params["header:ExpiresIn"]; p != nil {
+		if m := p.Schema.Value.Min; m == nil || *m != 1 {
+			t.Errorf("ExpiresIn minimum = %v; want 1", m)
+		}
+	}
+	if p := params["query:grant_type"]; p != nil {
+		var got []string
+		for _, v := range p.Schema.Value.Enum {
+			got = append(got, v.(string))
+		}
+		want := []string{"access_service_ssi", "access_service_kyc", "access_service_kyb", "access_service_quest"}
+		if !slices.Equal(got, want) {
+			t.Errorf("grant_type enum = %q; want %q", got, want)
+		}
+	}
+
+	schemaOf := func(status int) *openapi3.Schema {
+		t.Helper()
+		r := op.Responses.Status(status)
+		if r == nil {
+			t.Fatalf("response %d is missing", status)
+		}
+		mt := r.Value.Content.Get("application/json")
+		if mt == nil {
+			t.Fatalf("response %d has no application/json content", status)
+		}
+		return mt.Schema.Value
+	}
+
+	ok := schemaOf(200)
+	for prop, typ := range map[string]string{"access_token": "string", "tokenType": "string", "expiresIn": "number"} {
+		p := ok.Properties[prop]
+		if p == nil {
+			t.Errorf("200 lacks property %s", prop)
+			continue
+		}
+		if !p.Value.Type.Is(typ) {
+			t.Errorf("200 %s type = %v; want %s", prop, p.Value.Type, typ)
+		}
+		if !slices.Contains(ok.Required, prop) {
+			t.Errorf("200 %s is not required", prop)
+		}
+	}
+	for _, status := range []int{400, 401} {
+		msg := schemaOf(status).Properties["message"]
+		if msg == nil || len(msg.Value.OneOf) != 2 {
+			t.Errorf("%d message is not a oneOf of two shapes", status)
+			continue
+		}
+		var kinds []string
+		for _, s := range msg.Value.OneOf {
+			kinds = append(kinds, s.Value.Type.Slice()...)
+		}
+		slices.Sort(kinds)
+		if !slices.Equal(kinds, []string{"array", "string"}) {
+			t.Errorf("%d message oneOf types = %v; want array and string", status, kinds)
+		}
+	}
+	if s := schemaOf(429); !s.Type.Is("string") {
+		t.Errorf("429 body type = %v; want a bare string", s.Type)
+	}
+	internal := schemaOf(500)
+	for _, prop := range []string{"timestamp", "path"} {
+		if internal.Properties[prop] == nil || !slices.Contains(internal.Required, prop) {
+			t.Errorf("500 lacks required property %s", prop)
+		}
+	}
+}
+
+// TestSpecDescribesEverything requires a description on every schema and
+// property, so that the generated code carries useful doc comments.
+func TestSpecDescribesEverything(t *testing.T) {
+	doc, err := load(t, readSpec(t))
+	if err != nil {
+		t.Fatalf("spec/openapi.yaml does not validate: %v", err)
+	}
+	var walk func(path string, s *openapi3.SchemaRef)
+	walk = func(path string, s *openapi3.SchemaRef) {
+		if s == nil || s.Value == nil {
+			return
+		}
+		if s.Ref == "" && s.Value.Description == "" {
+			t.Errorf("%s has no description", path)
+		}
+		for name, p := range s.Value.Properties {
+			walk(path+"."+name, p)
+		}
+		walk(path+"[]", s.Value.Items)
+	}
+	for name, s := range doc.Components.Schemas {
+		if s.Value.Description == "" {
+			t.Errorf("schema %s has no description", name)
+		}
+		walk(name, s)
+	}
+}
