@@ -1,0 +1,102 @@
+package entityauthtest
+
+import (
+	"net"
+	"net/http"
+	"time"
+)
+
+// ServeHTTP records the request, then answers it: by closing the connection
+// when the server is down, else with the endpoint's next queued fault, else
+// with the rate limit's 429 or the normal answer. Every token request counts
+// against the rate limit, including those answered by a fault.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	now := time.Now()
+	ep := endpointOf(r.Method, r.URL.Path)
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		dropConn(w)
+		return
+	}
+	s.inflight.Add(1)
+	defer s.inflight.Done()
+	s.requests = append(s.requests, Request{
+		Method:     r.Method,
+		Path:       r.URL.Path,
+		RawQuery:   r.URL.RawQuery,
+		Header:     r.Header.Clone(),
+		Time:       now,
+		RemoteAddr: r.RemoteAddr,
+	})
+	down := s.down
+	var fault *Fault
+	limited := false
+	if !down && ep != noEndpoint {
+		if q := s.queues[ep]; len(q) > 0 {
+			f := q[0]
+			fault = &f
+			s.queues[ep] = q[1:]
+		}
+		if ep == TokenEndpoint {
+			limited = s.limitedLocked(host, now)
+		}
+	}
+	s.mu.Unlock()
+
+	sw := &statusWriter{ResponseWriter: w}
+	switch {
+	case down:
+		dropConn(w)
+		s.logf("%s %s: down, connection closed", r.Method, r.URL.Path)
+		return
+	case fault != nil:
+		s.serveFault(sw, r, *fault, limited)
+	case limited:
+		tooManyRequests(sw)
+	default:
+		s.mux.ServeHTTP(sw, r)
+	}
+	if sw.status == 0 {
+		s.logf("%s %s: connection closed", r.Method, r.URL.Path)
+		return
+	}
+	s.logf("%s %s: %d", r.Method, r.URL.Path, sw.status)
+}
+
+// statusWriter remembers the status for the log line.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach Flush and Hijack.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// dropConn closes the request's connection without an answer.
+func dropConn(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler) // the server closes the connection
+	}
+	_ = conn.Close()
+}
