@@ -1,2 +1,61 @@
-// Package entityauth authenticates Go programs to Hypersign's Entity Studio SSI API.
+// Package entityauth authenticates Go programs to Hypersign's Entity Studio
+// SSI API.
+//
+// The Entity Studio token service exchanges an app's API secret key for a
+// short-lived JWT at POST /api/v1/app/oauth; the SSI API then takes that token
+// as "Authorization: Bearer". A [Config] describes the exchange, and
+// [Config.TokenSource] turns it into an [oauth2.TokenSource] that always holds
+// a valid token:
+//
+//	cfg := &entityauth.Config{APISecretKey: os.Getenv("ENTITY_API_SECRET_KEY")}
+//	ts := cfg.TokenSource(ctx)
+//	tok, err := ts.Token()
+//	if err != nil { /* errors.Is(err, entityauth.ErrUnauthorized), ... */ }
+//	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+//
+// # Caching and refresh
+//
+// A [TokenSource] returns its cached token with one atomic load and one clock
+// read, refreshes it in the background well before it expires (callers keep
+// the cached token meanwhile), and makes callers wait only for a token that
+// has expired or is about to. Concurrent callers share one request. Each
+// caller's context bounds only its own wait. [Config.TokenSource] documents
+// the windows, the retries and the backoff; note that a 429 from the real
+// server (10 token requests per 60 s per address) makes the next attempt wait
+// 60 to 66 seconds, unless the context's deadline is nearer.
+//
+// [Config.Token] fetches one token without caching.
+//
+// # Using the token
+//
+// Do not pass a TokenSource to [oauth2.NewClient] or [oauth2.ReuseTokenSource]:
+// they wrap it in a ReuseTokenSource, whose own cache holds the token until
+// it has all but expired and defeats the refresh-ahead. Use Config.Client, or
+// build the transport yourself:
+//
+//	client := &http.Client{Transport: &oauth2.Transport{Source: ts}}
+//
+// When an API answers 401 to a token, call [TokenSource.Invalidate] with it
+// before one retry: it expires the cached token only if it is still that one,
+// so a burst of 401s costs one new token.
+//
+// # Errors
+//
+// Every answer of the token endpoint that is not 2xx is an [*Error] whose
+// message carries the server's message; it unwraps to an
+// [*oauth2.RetrieveError] and to a sentinel such as [ErrUnauthorized],
+// [ErrBadRequest], [ErrRateLimited] or [ErrServer]. A 200 that is not a usable
+// token is [ErrInvalidResponse].
+//
+// # Security
+//
+// The base URL must be https, or plain http to a loopback host; anything else
+// fails with [ErrInsecureURL] before any connection. Redirects are not
+// followed. Response bodies are read through a 1 MiB cap. The API secret key
+// and the tokens never appear in errors or log records, and Config and
+// TokenSource print redacted under fmt and [log/slog]. A [Cache] only ever
+// sees tokens sealed with AES-GCM under a key derived from the API secret key.
+//
+// To test code that uses this package, point it at the fake server in
+// package [github.com/entity-studio-go/entityauth/entityauthtest].
 package entityauth

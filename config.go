@@ -1,0 +1,232 @@
+package entityauth
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/entity-studio-go/entityauth/gen"
+)
+
+// DefaultBaseURL is the production token service of Entity Studio.
+const DefaultBaseURL = "https://api.entity.dashboard.hypersign.id"
+
+// Defaults of the tuning fields of [Config].
+const (
+	// DefaultMaxAttempts is the number of requests one fetch may make when
+	// Config.MaxAttempts is 0.
+	DefaultMaxAttempts = 3
+	// DefaultRefreshTimeout bounds one refresh, retries and waits included,
+	// when Config.RefreshTimeout is 0. It leaves room for one wait of 60 s
+	// after a 429.
+	DefaultRefreshTimeout = 2 * time.Minute
+)
+
+// maxLifetime bounds Config.Lifetime, and maxExpiresIn bounds the lifetime that
+// a token response may claim: anything longer is refused as absurd.
+const (
+	maxLifetime  = 31 * 24 * time.Hour
+	maxExpiresIn = maxLifetime
+)
+
+// Config describes how to obtain access tokens from the Entity Studio token
+// service. Its zero value is not usable: APISecretKey is required.
+//
+// A Config prints redacted under fmt's %v, %+v and %#v and under [log/slog]:
+// the API secret key never appears.
+type Config struct {
+	// APISecretKey is the app's API secret key, sent as X-Api-Secret-Key.
+	// It is required.
+	APISecretKey string
+
+	// BaseURL is the token service's base URL; "" means [DefaultBaseURL].
+	// It must be https, or plain http to a loopback host (localhost,
+	// 127.0.0.0/8, ::1), otherwise every fetch fails with [ErrInsecureURL]
+	// before any connection is made.
+	BaseURL string
+
+	// Origin is optional. It is sent on token requests, and by Config.Client
+	// on API requests; the SSI API refuses origins that the app does not allow.
+	Origin string
+
+	// GrantType is the optional ?grant_type= of token requests. SSI apps
+	// leave it empty or set "access_service_ssi".
+	GrantType string
+
+	// Lifetime is the requested token lifetime, sent as the ExpiresIn header
+	// in whole hours. It must be 0 (the server's default, 4 hours) or a whole
+	// number of hours between 1 and 744.
+	Lifetime time.Duration
+
+	// HTTPClient is used for token requests. If nil, the *http.Client in the
+	// context's [oauth2.HTTPClient] value is used, else [http.DefaultClient].
+	// Redirects are never followed, whatever its CheckRedirect says.
+	HTTPClient *http.Client
+
+	// Logger, if not nil, receives one record per refresh (Debug on success,
+	// Warn on failure) and one Warn record for the first failure of Cache.
+	// Records never hold the key or a token. nil means silent.
+	Logger *slog.Logger
+
+	// OnRefresh, if not nil, is called after every refresh of a TokenSource,
+	// successful or not, from the refreshing goroutine and before callers
+	// waiting for that refresh are released. It must return quickly.
+	OnRefresh func(RefreshEvent)
+
+	// RefreshTimeout bounds one refresh of a TokenSource, including its
+	// retries and their waits; 0 means [DefaultRefreshTimeout]. No caller's
+	// context can cancel a refresh: callers only stop waiting for it.
+	RefreshTimeout time.Duration
+
+	// MaxAttempts bounds the requests of one fetch; 0 means
+	// [DefaultMaxAttempts], and 1 disables retries.
+	MaxAttempts int
+
+	// Cache, if not nil, shares sealed tokens beyond one TokenSource (see
+	// [Cache]). nil means in-process caching only.
+	Cache Cache
+}
+
+// RefreshEvent describes one completed refresh of a [TokenSource].
+type RefreshEvent struct {
+	// Async reports whether the refresh ran ahead of time in the background
+	// while callers kept the cached token, rather than with callers waiting.
+	Async bool
+	// Attempts is the number of requests made to the token endpoint; 0 when
+	// the token came from Config.Cache.
+	Attempts int
+	// Duration is how long the refresh took, waits between retries included.
+	Duration time.Duration
+	// Err is the refresh's error, or nil.
+	Err error
+	// Expiry is the new token's expiry, or the zero time when Err is not nil.
+	Expiry time.Time
+}
+
+// Token fetches a new access token from the token service, with retries (see
+// [Config.TokenSource] for the retry rules). It does not cache: most users
+// want [Config.TokenSource], which does.
+func (c *Config) Token(ctx context.Context) (*oauth2.Token, error) {
+	f, err := c.newFetcher(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, _, err := f.fetch(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	return res.token(), nil
+}
+
+// validate checks the Config and returns the normalised base URL.
+func (c *Config) validate() (string, error) {
+	if c.APISecretKey == "" {
+		return "", ErrMissingKey
+	}
+	for _, r := range c.APISecretKey {
+		if r <= ' ' || r >= 0x7f {
+			return "", fmt.Errorf("%w: APISecretKey holds whitespace or a control character", ErrInvalidConfig)
+		}
+	}
+	base, err := checkBaseURL(c.BaseURL)
+	if err != nil {
+		return "", err
+	}
+	if c.Lifetime != 0 && (c.Lifetime < time.Hour || c.Lifetime > maxLifetime || c.Lifetime%time.Hour != 0) {
+		return "", fmt.Errorf("%w: Lifetime %v is not a whole number of hours between 1 and %d", ErrInvalidConfig, c.Lifetime, int(maxLifetime/time.Hour))
+	}
+	if c.RefreshTimeout < 0 {
+		return "", fmt.Errorf("%w: RefreshTimeout %v is negative", ErrInvalidConfig, c.RefreshTimeout)
+	}
+	if c.MaxAttempts < 0 {
+		return "", fmt.Errorf("%w: MaxAttempts %d is negative", ErrInvalidConfig, c.MaxAttempts)
+	}
+	return base, nil
+}
+
+// checkBaseURL returns the base URL without a trailing slash, or an error if
+// it is not https or plain http to loopback.
+func checkBaseURL(raw string) (string, error) {
+	if raw == "" {
+		return DefaultBaseURL, nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		// url.Error quotes the URL, which may hold credentials: do not wrap it.
+		return "", fmt.Errorf("%w: BaseURL does not parse", ErrInvalidConfig)
+	}
+	switch {
+	case u.User != nil:
+		return "", fmt.Errorf("%w: BaseURL must not hold credentials", ErrInvalidConfig)
+	case u.RawQuery != "" || u.Fragment != "" || u.Opaque != "":
+		return "", fmt.Errorf("%w: BaseURL must not hold a query or a fragment", ErrInvalidConfig)
+	case u.Host == "":
+		return "", fmt.Errorf("%w: BaseURL %q has no host", ErrInvalidConfig, u.Redacted())
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "https":
+	case "http":
+		if !isLoopback(u.Hostname()) {
+			return "", fmt.Errorf("%w: %q: plain http is allowed only to localhost, 127.0.0.0/8 and ::1", ErrInsecureURL, u.Redacted())
+		}
+	default:
+		return "", fmt.Errorf("%w: %q: the scheme must be https", ErrInsecureURL, u.Redacted())
+	}
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// isLoopback reports whether host is localhost or a loopback IP address.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// newFetcher validates the Config and builds the fetcher of its requests.
+func (c *Config) newFetcher(ctx context.Context) (*fetcher, error) {
+	base, err := c.validate()
+	if err != nil {
+		return nil, err
+	}
+	hc := c.HTTPClient
+	if hc == nil {
+		if v, ok := ctx.Value(oauth2.HTTPClient).(*http.Client); ok && v != nil {
+			hc = v
+		} else {
+			hc = http.DefaultClient
+		}
+	}
+	noRedirect := *hc
+	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	client, err := gen.NewClient(base, gen.WithHTTPClient(&noRedirect))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	}
+	params := &gen.GenerateAccessTokenParams{XApiSecretKey: c.APISecretKey}
+	if c.Origin != "" {
+		origin := c.Origin
+		params.Origin = &origin
+	}
+	if c.GrantType != "" {
+		gt := gen.GrantType(c.GrantType)
+		params.GrantType = &gt
+	}
+	if c.Lifetime != 0 {
+		hours := int(c.Lifetime / time.Hour)
+		params.ExpiresIn = &hours
+	}
+	attempts := c.MaxAttempts
+	if attempts == 0 {
+		attempts = DefaultMaxAttempts
+	}
+	return &fetcher{client: client, params: params, key: c.APISecretKey, maxAttempts: attempts}, nil
+}

@@ -1,0 +1,291 @@
+package entityauth
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"mime"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/oauth2"
+
+	"github.com/entity-studio-go/entityauth/gen"
+)
+
+// maxBodySize caps every response body that is read, and maxErrorBody the
+// part of it kept in an *oauth2.RetrieveError.
+const (
+	maxBodySize  = 1 << 20
+	maxErrorBody = 64 << 10
+	maxMessage   = 512
+)
+
+// secretHeader is the request header that carries the API secret key.
+const secretHeader = "X-Api-Secret-Key" //nolint:gosec // a header name, not a credential
+
+// fetcher makes token requests through the generated client.
+type fetcher struct {
+	client      *gen.Client
+	params      *gen.GenerateAccessTokenParams
+	key         string // the API secret key, redacted from everything kept
+	maxAttempts int
+}
+
+// result is a token as the endpoint issued it.
+type result struct {
+	accessToken string
+	tokenType   string
+	issued      time.Time // when the request was sent
+	expiry      time.Time // issued + expiresIn
+}
+
+// token returns the result as a new *oauth2.Token.
+func (r *result) token() *oauth2.Token {
+	return &oauth2.Token{AccessToken: r.accessToken, TokenType: r.tokenType, Expiry: r.expiry}
+}
+
+// once makes one request and decodes its answer.
+func (f *fetcher) once(ctx context.Context) (*result, error) {
+	sent := time.Now()
+	resp, err := f.client.GenerateAccessToken(ctx, f.params)
+	if err != nil {
+		return nil, fmt.Errorf("entityauth: token request: %w", err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBodySize+1))
+	if err != nil {
+		return nil, fmt.Errorf("entityauth: reading token response: %w", err)
+	}
+	tooLarge := len(body) > maxBodySize
+	if tooLarge {
+		body = body[:maxBodySize]
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, f.statusError(resp, body)
+	}
+	if tooLarge {
+		return nil, fmt.Errorf("%w: status %d, more than %d bytes", ErrBodyTooLarge, resp.StatusCode, maxBodySize)
+	}
+	return decodeToken(resp.Header.Get("Content-Type"), body, sent)
+}
+
+// decodeToken decodes a 2xx body. Its errors never quote the body, which
+// may hold a token.
+func decodeToken(contentType string, body []byte, sent time.Time) (*result, error) {
+	if contentType != "" {
+		mt, _, err := mime.ParseMediaType(contentType)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return nil, fmt.Errorf("%w: content type is not JSON", ErrInvalidResponse)
+		}
+	}
+	var tr gen.AccessTokenResponse
+	if err := json.Unmarshal(body, &tr); err != nil {
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) || !json.Valid(body) {
+			return nil, fmt.Errorf("%w: body is not valid JSON", ErrInvalidResponse)
+		}
+		var ute *json.UnmarshalTypeError
+		if errors.As(err, &ute) && ute.Field != "" {
+			return nil, fmt.Errorf("%w: field %q has the wrong type", ErrInvalidResponse, ute.Field)
+		}
+		return nil, fmt.Errorf("%w: body is not a JSON object", ErrInvalidResponse)
+	}
+	if tr.AccessToken == "" {
+		return nil, fmt.Errorf("%w: no access_token", ErrInvalidResponse)
+	}
+	for i := 0; i < len(tr.AccessToken); i++ {
+		if c := tr.AccessToken[i]; c <= ' ' || c >= 0x7f {
+			return nil, fmt.Errorf("%w: access_token holds a character not allowed in a header", ErrInvalidResponse)
+		}
+	}
+	if tr.TokenType != "" && !strings.EqualFold(tr.TokenType, "bearer") {
+		return nil, fmt.Errorf("%w: tokenType %q is not Bearer", ErrInvalidResponse, sanitize(tr.TokenType, 32))
+	}
+	if math.IsNaN(tr.ExpiresIn) || tr.ExpiresIn <= 0 || tr.ExpiresIn > maxExpiresIn.Seconds() {
+		return nil, fmt.Errorf("%w: expiresIn %v is missing, not positive, or longer than %v", ErrInvalidResponse, tr.ExpiresIn, maxExpiresIn)
+	}
+	lifetime := time.Duration(tr.ExpiresIn * float64(time.Second))
+	return &result{accessToken: tr.AccessToken, tokenType: "Bearer", issued: sent, expiry: sent.Add(lifetime)}, nil
+}
+
+// statusError builds the *Error of a non-2xx answer.
+func (f *fetcher) statusError(resp *http.Response, body []byte) error {
+	code, msg := decodeErrorBody(body)
+	code = sanitize(redact(code, f.key), 128)
+	msg = sanitize(redact(msg, f.key), maxMessage)
+	body = redactBytes(body, f.key)
+	if len(body) > maxErrorBody {
+		body = bytes.Clone(body[:maxErrorBody])
+	}
+	re := &oauth2.RetrieveError{
+		Response:         scrubResponse(resp), //nolint:bodyclose // once closes the body; the copy holds http.NoBody
+		Body:             body,
+		ErrorCode:        code,
+		ErrorDescription: msg,
+	}
+	e := &Error{StatusCode: resp.StatusCode, Message: msg, kind: statusKind(resp.StatusCode), retrieve: re}
+	if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+		e.RetryAfter, e.hasRetryAfter = d, true
+	}
+	return e
+}
+
+// scrubResponse returns a copy of resp safe to keep in an error: no body,
+// and a request whose secret header is redacted.
+func scrubResponse(resp *http.Response) *http.Response {
+	r := *resp
+	r.Body = http.NoBody
+	if resp.Request != nil {
+		req := resp.Request.Clone(context.Background())
+		if req.Header.Get(secretHeader) != "" {
+			req.Header.Set(secretHeader, redacted)
+		}
+		req.Body, req.GetBody = nil, nil
+		r.Request = req
+	}
+	return &r
+}
+
+// decodeErrorBody extracts the `error` code and the `message` text of an
+// error body, whatever its shape. It never fails: unknown shapes give "".
+func decodeErrorBody(body []byte) (code, msg string) {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 || !json.Valid(body) {
+		return "", ""
+	}
+	switch body[0] {
+	case '"':
+		var s string
+		_ = json.Unmarshal(body, &s)
+		return "", s
+	case '[':
+		return "", messageText(body)
+	case '{':
+	default:
+		return "", ""
+	}
+	var he gen.HTTPError
+	if err := json.Unmarshal(body, &he); err == nil {
+		if he.Error != nil {
+			code = *he.Error
+		}
+		raw, _ := he.Message.MarshalJSON()
+		return code, messageText(raw)
+	}
+	// Some field has an unexpected type: take what we can.
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(body, &obj) != nil {
+		return "", ""
+	}
+	_ = json.Unmarshal(obj["error"], &code)
+	return code, messageText(obj["message"])
+}
+
+// messageText renders a message that is a string, a list of strings, or a
+// list of objects (older resource servers, class-validator errors).
+func messageText(raw []byte) string {
+	if len(raw) == 0 || string(raw) == "null" {
+		return ""
+	}
+	var m gen.ErrorMessage
+	if m.UnmarshalJSON(raw) != nil {
+		return ""
+	}
+	if s, err := m.AsErrorText(); err == nil {
+		return s
+	}
+	if l, err := m.AsErrorList(); err == nil {
+		return strings.Join(l, "; ")
+	}
+	var items []json.RawMessage
+	if json.Unmarshal(raw, &items) != nil {
+		return compactJSON(raw)
+	}
+	parts := make([]string, 0, len(items))
+	for _, it := range items {
+		if p := itemText(it); p != "" {
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// itemText renders one entry of a message list.
+func itemText(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(raw, &obj) != nil {
+		return compactJSON(raw)
+	}
+	for _, k := range []string{"message", "msg", "error", "description"} {
+		if json.Unmarshal(obj[k], &s) == nil && s != "" {
+			return s
+		}
+	}
+	var constraints map[string]string
+	if json.Unmarshal(obj["constraints"], &constraints) == nil && len(constraints) > 0 {
+		vals := make([]string, 0, len(constraints))
+		for _, v := range constraints {
+			vals = append(vals, v)
+		}
+		sort.Strings(vals)
+		return strings.Join(vals, "; ")
+	}
+	return compactJSON(raw)
+}
+
+func compactJSON(raw []byte) string {
+	var b bytes.Buffer
+	if json.Compact(&b, raw) != nil {
+		return ""
+	}
+	return b.String()
+}
+
+// sanitize makes s printable on one line and cuts it to at most n bytes.
+func sanitize(s string, n int) string {
+	s = strings.Map(func(r rune) rune {
+		if r == utf8.RuneError || unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.TrimSpace(s)
+	if len(s) > n {
+		cut := n
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
+}
+
+// redacted replaces secrets in everything this package prints or keeps.
+const redacted = "[REDACTED]"
+
+func redact(s, secret string) string {
+	if secret == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, secret, redacted)
+}
+
+func redactBytes(b []byte, secret string) []byte {
+	if secret == "" || !bytes.Contains(b, []byte(secret)) {
+		return b
+	}
+	return bytes.ReplaceAll(b, []byte(secret), []byte(redacted))
+}
