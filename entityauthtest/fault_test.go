@@ -40,7 +40,7 @@ func TestRateLimit(t *testing.T) {
 			t.Errorf("Content-Type = %q; want %q", got, want)
 		}
 		// The SSI API is not limited.
-		if a := callAPI(t, s, http.MethodGet, "/api/v1/did", "", ""); a.status != http.StatusUnauthorized {
+		if a := callAPI(t, s, http.MethodGet, "/api/v1/did", ""); a.status != http.StatusUnauthorized {
 			t.Errorf("SSI API while the token route is limited: %d; want 401", a.status)
 		}
 		time.Sleep(59 * time.Second)
@@ -125,7 +125,7 @@ func TestFaultAnswers(t *testing.T) {
 			if tt.ep == entityauthtest.TokenEndpoint {
 				a = fetchToken(t, s, tokenRequest{})
 			} else {
-				a = callAPI(t, s, http.MethodGet, "/api/v1/did", "", "")
+				a = callAPI(t, s, http.MethodGet, "/api/v1/did", "")
 			}
 			if a.status != tt.wantStatus {
 				t.Fatalf("status = %d; want %d", a.status, tt.wantStatus)
@@ -141,7 +141,7 @@ func TestFaultAnswers(t *testing.T) {
 			// The queue is consumed: the next request is answered normally.
 			if tt.ep == entityauthtest.TokenEndpoint {
 				token(t, s, tokenRequest{})
-			} else if a := callAPI(t, s, http.MethodGet, "/api/v1/did", "", ""); a.status != 401 {
+			} else if a := callAPI(t, s, http.MethodGet, "/api/v1/did", ""); a.status != 401 {
 				t.Errorf("after the fault: %d; want the normal 401", a.status)
 			}
 		})
@@ -156,7 +156,7 @@ func TestFaultFIFOPerEndpoint(t *testing.T) {
 	for range 3 {
 		got = append(got, fetchToken(t, s, tokenRequest{}).status)
 	}
-	got = append(got, callAPI(t, s, http.MethodGet, "/api/v1/did", "", "").status)
+	got = append(got, callAPI(t, s, http.MethodGet, "/api/v1/did", "").status)
 	if want := []int{500, 502, 200, 504}; !equalInts(got, want) {
 		t.Errorf("statuses = %v; want %v", got, want)
 	}
@@ -179,12 +179,12 @@ func TestFaultRedirect(t *testing.T) {
 	s.Enqueue(entityauthtest.TokenEndpoint, entityauthtest.Fault{Redirect: "https://elsewhere.example/oauth"})
 	c := *s.Client()
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	req, _ := http.NewRequest(http.MethodPost, s.URL+"/api/v1/app/oauth", nil)
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, s.URL+"/api/v1/app/oauth", nil)
 	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "https://elsewhere.example/oauth" {
 		t.Errorf("got %d Location %q; want 302 to https://elsewhere.example/oauth", resp.StatusCode, resp.Header.Get("Location"))
 	}
@@ -193,10 +193,10 @@ func TestFaultRedirect(t *testing.T) {
 func TestFaultDrop(t *testing.T) {
 	s := entityauthtest.Start(t, entityauthtest.Options{})
 	s.Enqueue(entityauthtest.TokenEndpoint, entityauthtest.Fault{Drop: true})
-	req, _ := http.NewRequest(http.MethodPost, s.URL+"/api/v1/app/oauth", nil)
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, s.URL+"/api/v1/app/oauth", nil)
 	resp, err := s.Client().Do(req)
 	if err == nil {
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		t.Fatalf("dropped request: status %d; want a connection error", resp.StatusCode)
 	}
 	token(t, s, tokenRequest{})
@@ -209,21 +209,21 @@ func TestFaultTruncate(t *testing.T) {
 	} {
 		s := entityauthtest.Start(t, entityauthtest.Options{})
 		s.Enqueue(entityauthtest.TokenEndpoint, f)
-		req, _ := http.NewRequest(http.MethodPost, s.URL+"/api/v1/app/oauth", nil)
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, s.URL+"/api/v1/app/oauth", nil)
 		req.Header.Set("X-Api-Secret-Key", s.APIKey())
 		resp, err := s.Client().Do(req)
 		if err != nil {
 			t.Fatalf("headers of a truncated answer: %v; want them intact", err)
 		}
 		b, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		if !errors.Is(err, io.ErrUnexpectedEOF) {
 			t.Errorf("reading a truncated body: err = %v; want io.ErrUnexpectedEOF", err)
 		}
 		if len(b) != f.TruncateAt || resp.ContentLength <= int64(f.TruncateAt) {
 			t.Errorf("read %d of %d bytes; want %d of more", len(b), resp.ContentLength, f.TruncateAt)
 		}
-		if resp.StatusCode != 200 || !strings.HasPrefix(string(b), `{"access_t`) {
+		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(string(b), `{"access_t`) {
 			t.Errorf("got %d %q; want 200 and the start of a token body", resp.StatusCode, b)
 		}
 	}
@@ -233,12 +233,12 @@ func TestFaultOversize(t *testing.T) {
 	const size = 5 << 20
 	s := entityauthtest.Start(t, entityauthtest.Options{})
 	s.Enqueue(entityauthtest.TokenEndpoint, entityauthtest.Fault{Oversize: size})
-	req, _ := http.NewRequest(http.MethodPost, s.URL+"/api/v1/app/oauth", nil)
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, s.URL+"/api/v1/app/oauth", nil)
 	resp, err := s.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	head := make([]byte, 17)
 	if _, err := io.ReadFull(resp.Body, head); err != nil {
 		t.Fatal(err)
@@ -247,7 +247,7 @@ func TestFaultOversize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.StatusCode != 200 || resp.ContentLength != size || n+17 != size || string(head) != `{"access_token":"` {
+	if resp.StatusCode != http.StatusOK || resp.ContentLength != size || n+17 != size || string(head) != `{"access_token":"` {
 		t.Errorf("got %d, Content-Length %d, %d bytes starting %q; want 200 and %d bytes of token JSON", resp.StatusCode, resp.ContentLength, n+17, head, size)
 	}
 }
@@ -277,7 +277,10 @@ func TestFaultDelayHonoursContext(t *testing.T) {
 		defer cancel()
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, s.URL+"/api/v1/app/oauth", nil)
 		start := time.Now()
-		_, err := s.Client().Do(req)
+		resp, err := s.Client().Do(req)
+		if err == nil {
+			_ = resp.Body.Close()
+		}
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("err = %v; want context.DeadlineExceeded", err)
 		}
@@ -309,10 +312,10 @@ func TestPipeServerCloseEndsBubble(t *testing.T) {
 		s.Enqueue(entityauthtest.TokenEndpoint, entityauthtest.Fault{Delay: time.Hour})
 		errc := make(chan error, 1)
 		go func() {
-			req, _ := http.NewRequest(http.MethodPost, s.URL+"/api/v1/app/oauth", nil)
+			req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, s.URL+"/api/v1/app/oauth", nil)
 			resp, err := s.Client().Do(req)
 			if err == nil {
-				resp.Body.Close()
+				_ = resp.Body.Close()
 			}
 			errc <- err
 		}()
@@ -322,7 +325,9 @@ func TestPipeServerCloseEndsBubble(t *testing.T) {
 			t.Errorf("a request pending at Close succeeded; want a connection error")
 		}
 		s.Close() // twice is fine
-		if _, err := s.Client().Get(s.URL + "/api/v1/did"); err == nil {
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, s.URL+"/api/v1/did", nil)
+		if resp, err := s.Client().Do(req); err == nil {
+			_ = resp.Body.Close()
 			t.Errorf("request after Close succeeded; want an error")
 		}
 	})

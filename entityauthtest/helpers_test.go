@@ -30,7 +30,7 @@ func strp(s string) *string { return &s }
 
 func fetchToken(t *testing.T, s *entityauthtest.Server, tr tokenRequest) answer {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, s.URL+"/api/v1/app/oauth", nil)
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, s.URL+"/api/v1/app/oauth", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func do(t *testing.T, s *entityauthtest.Server, req *http.Request) answer {
 	if err != nil {
 		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
 		t.Fatalf("reading %s %s: %v", req.Method, req.URL.Path, err)
@@ -84,21 +84,18 @@ func token(t *testing.T, s *entityauthtest.Server, tr tokenRequest) string {
 }
 
 // callAPI calls the SSI API slice with a bearer token (none when tok is "").
-func callAPI(t *testing.T, s *entityauthtest.Server, method, path, tok, origin string) answer {
+func callAPI(t *testing.T, s *entityauthtest.Server, method, path, tok string) answer {
 	t.Helper()
 	var body io.Reader
 	if method == http.MethodPost {
 		body = strings.NewReader(`{"namespace":"testnet"}`)
 	}
-	req, err := http.NewRequest(method, s.URL+path, body)
+	req, err := http.NewRequestWithContext(t.Context(), method, s.URL+path, body)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
-	}
-	if origin != "" {
-		req.Header.Set("Origin", origin)
 	}
 	return do(t, s, req)
 }

@@ -59,12 +59,10 @@ func (l *pipeListener) dial(ctx context.Context, _, _ string) (net.Conn, error) 
 	case l.conns <- &pipeConn{Conn: server, local: l.addr, remote: remote}:
 		return &pipeConn{Conn: client, local: remote, remote: l.addr}, nil
 	case <-l.done:
-		client.Close()
-		server.Close()
+		_, _ = client.Close(), server.Close()
 		return nil, &net.OpError{Op: "dial", Net: "tcp", Addr: l.addr, Err: syscall.ECONNREFUSED}
 	case <-ctx.Done():
-		client.Close()
-		server.Close()
+		_, _ = client.Close(), server.Close()
 		return nil, &net.OpError{Op: "dial", Net: "tcp", Addr: l.addr, Err: ctx.Err()}
 	}
 }

@@ -1,6 +1,7 @@
 package entityauthtest
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -18,7 +19,7 @@ import (
 
 // Paths served by a Server.
 const (
-	tokenPath     = "/api/v1/app/oauth"
+	tokenPath     = "/api/v1/app/oauth" //nolint:gosec // a URL path, not a credential
 	didPath       = "/api/v1/did"
 	didCreatePath = "/api/v1/did/create"
 )
@@ -87,9 +88,10 @@ type Server struct {
 // NewServer starts a Server on a loopback TCP port (127.0.0.1:0), like
 // httptest.NewServer. The caller must call Close. It panics if it cannot listen.
 func NewServer(opts Options) *Server {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	var lc net.ListenConfig
+	ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
-		if ln, err = net.Listen("tcp6", "[::1]:0"); err != nil {
+		if ln, err = lc.Listen(context.Background(), "tcp6", "[::1]:0"); err != nil {
 			panic(fmt.Sprintf("entityauthtest: failed to listen on a loopback port: %v", err))
 		}
 	}
@@ -158,7 +160,7 @@ func start(opts Options, ln net.Listener, tr *http.Transport) *Server {
 	if opts.Logf != nil {
 		errLog = log.New(logWriter(opts.Logf), "entityauthtest: ", 0)
 	}
-	s.srv = &http.Server{Handler: s, ErrorLog: errLog}
+	s.srv = &http.Server{Handler: s, ErrorLog: errLog, ReadHeaderTimeout: time.Minute}
 	go func() {
 		defer close(s.served)
 		_ = s.srv.Serve(ln)

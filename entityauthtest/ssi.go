@@ -17,7 +17,7 @@ import (
 
 // Messages of the real SSI API.
 const (
-	msgInvalidToken   = "Invalid or expired token"
+	msgInvalidToken   = "Invalid or expired token" //nolint:gosec // an error message, not a credential
 	msgTokenExpired   = "Token expired"
 	msgOriginMismatch = "Origin mismatch"
 	msgInvalidGrant   = "Invalid grant type"

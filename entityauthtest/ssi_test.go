@@ -62,7 +62,7 @@ func TestAPITable(t *testing.T) {
 				if tt.setup != nil {
 					tt.setup(s)
 				}
-				req, err := http.NewRequest(method, s.URL+path, strings.NewReader("{}"))
+				req, err := http.NewRequestWithContext(t.Context(), method, s.URL+path, strings.NewReader("{}"))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -94,14 +94,14 @@ func TestAPITable(t *testing.T) {
 func TestAPIListsCreatedDIDs(t *testing.T) {
 	s := entityauthtest.Start(t, entityauthtest.Options{})
 	tok := token(t, s, tokenRequest{})
-	a := callAPI(t, s, http.MethodPost, "/api/v1/did/create", tok, "")
+	a := callAPI(t, s, http.MethodPost, "/api/v1/did/create", tok)
 	var created struct {
 		DID string `json:"did"`
 	}
 	if err := json.Unmarshal([]byte(a.body), &created); err != nil || !strings.HasPrefix(created.DID, "did:hid:testnet:") {
 		t.Fatalf("create body = %s; want a did:hid:testnet DID", a.body)
 	}
-	a = callAPI(t, s, http.MethodGet, "/api/v1/did", tok, "")
+	a = callAPI(t, s, http.MethodGet, "/api/v1/did", tok)
 	var list []struct {
 		TotalCount int      `json:"totalCount"`
 		Data       []string `json:"data"`
@@ -120,11 +120,11 @@ func TestAPITokenExpiry(t *testing.T) {
 		defer s.Close()
 		tok := token(t, s, tokenRequest{})
 		time.Sleep(time.Hour - time.Second)
-		if a := callAPI(t, s, http.MethodGet, "/api/v1/did", tok, ""); a.status != 200 {
+		if a := callAPI(t, s, http.MethodGet, "/api/v1/did", tok); a.status != 200 {
 			t.Errorf("one second before exp: status = %d; want 200", a.status)
 		}
 		time.Sleep(time.Second)
-		if a := callAPI(t, s, http.MethodGet, "/api/v1/did", tok, ""); a.status != 401 || a.body != invalidToken {
+		if a := callAPI(t, s, http.MethodGet, "/api/v1/did", tok); a.status != 401 || a.body != invalidToken {
 			t.Errorf("at exp: %d %s; want 401 %s", a.status, a.body, invalidToken)
 		}
 	})
@@ -136,7 +136,7 @@ func TestDropSessionsThenNewToken(t *testing.T) {
 		defer s.Close()
 		old := token(t, s, tokenRequest{})
 		s.DropSessions()
-		if a := callAPI(t, s, http.MethodGet, "/api/v1/did", old, ""); a.body != tokenExpired {
+		if a := callAPI(t, s, http.MethodGet, "/api/v1/did", old); a.body != tokenExpired {
 			t.Errorf("old token after DropSessions: %s; want %s", a.body, tokenExpired)
 		}
 		// Within the same second: a new token must still differ, and work.
@@ -144,10 +144,10 @@ func TestDropSessionsThenNewToken(t *testing.T) {
 		if fresh == old {
 			t.Fatalf("the token after DropSessions equals the dropped one")
 		}
-		if a := callAPI(t, s, http.MethodGet, "/api/v1/did", fresh, ""); a.status != 200 {
+		if a := callAPI(t, s, http.MethodGet, "/api/v1/did", fresh); a.status != 200 {
 			t.Errorf("fresh token: %d %s; want 200", a.status, a.body)
 		}
-		if a := callAPI(t, s, http.MethodGet, "/api/v1/did", old, ""); a.body != tokenExpired {
+		if a := callAPI(t, s, http.MethodGet, "/api/v1/did", old); a.body != tokenExpired {
 			t.Errorf("old token after a fresh one: %s; want %s", a.body, tokenExpired)
 		}
 	})
@@ -164,7 +164,7 @@ func TestRotateKey(t *testing.T) {
 		t.Errorf("old key: status = %d; want 401", a.status)
 	}
 	token(t, s, tokenRequest{key: strp(newKey)})
-	if a := callAPI(t, s, http.MethodGet, "/api/v1/did", tok, ""); a.status != 200 {
+	if a := callAPI(t, s, http.MethodGet, "/api/v1/did", tok); a.status != 200 {
 		t.Errorf("token issued before the rotation: %d %s; want 200", a.status, a.body)
 	}
 }
@@ -172,11 +172,11 @@ func TestRotateKey(t *testing.T) {
 func TestSetDown(t *testing.T) {
 	s := entityauthtest.Start(t, entityauthtest.Options{})
 	s.SetDown(true)
-	req, _ := http.NewRequest(http.MethodPost, s.URL+"/api/v1/app/oauth", nil)
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, s.URL+"/api/v1/app/oauth", nil)
 	req.Header.Set("X-Api-Secret-Key", s.APIKey())
 	resp, err := s.Client().Do(req)
 	if err == nil {
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		t.Fatalf("while down: status %d; want a connection error", resp.StatusCode)
 	}
 	if got := s.TokenRequests(); got != 1 {

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -156,8 +157,8 @@ func TestTokenSameSecondSameToken(t *testing.T) {
 func TestRecording(t *testing.T) {
 	s := entityauthtest.Start(t, entityauthtest.Options{})
 	fetchToken(t, s, tokenRequest{grant: "grant_type=access_service_ssi", expiresIn: "2", origin: "https://app.example"})
-	callAPI(t, s, http.MethodGet, "/api/v1/did", "", "")
-	callAPI(t, s, http.MethodGet, "/nowhere", "", "")
+	callAPI(t, s, http.MethodGet, "/api/v1/did", "")
+	callAPI(t, s, http.MethodGet, "/nowhere", "")
 	reqs := s.Requests()
 	if len(reqs) != 3 {
 		t.Fatalf("recorded %d requests; want 3", len(reqs))
@@ -193,22 +194,29 @@ func TestRecording(t *testing.T) {
 
 func TestUnknownRouteIsNestJS404(t *testing.T) {
 	s := entityauthtest.Start(t, entityauthtest.Options{})
-	a := callAPI(t, s, http.MethodGet, "/api/v1/app/oauth", "", "")
+	a := callAPI(t, s, http.MethodGet, "/api/v1/app/oauth", "")
 	if want := `{"statusCode":404,"message":"Cannot GET /api/v1/app/oauth","error":"Not Found"}`; a.status != 404 || a.body != want {
 		t.Errorf("GET on the token route = %d %s; want 404 %s", a.status, a.body, want)
 	}
 }
 
 func TestLogfNeverPrintsSecrets(t *testing.T) {
-	var lines []string
+	var (
+		mu    sync.Mutex
+		lines []string
+	)
 	s := entityauthtest.Start(t, entityauthtest.Options{Logf: func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
 		lines = append(lines, strings.TrimSpace(fmt.Sprintf(format, args...)))
 	}})
 	tok := token(t, s, tokenRequest{})
-	callAPI(t, s, http.MethodGet, "/api/v1/did", tok, "")
-	callAPI(t, s, http.MethodGet, "/api/v1/did", tok+"x", "")
+	callAPI(t, s, http.MethodGet, "/api/v1/did", tok)
+	callAPI(t, s, http.MethodGet, "/api/v1/did", tok+"x")
 	fetchToken(t, s, tokenRequest{key: strp("wrong-key-value")})
 	s.Close()
+	mu.Lock()
+	defer mu.Unlock()
 	if len(lines) < 4 {
 		t.Fatalf("logged %d lines; want at least 4", len(lines))
 	}
