@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 )
 
@@ -24,11 +25,12 @@ import (
 // sees a token in clear. A Cache must be safe for concurrent use.
 //
 // A TokenSource with a Cache keeps its in-process cache in front. When it
-// needs a token it first Loads one; failing that, it takes the Lock, Loads
-// again, fetches, Stores, and unlocks. If another holder has the lock
-// ([ErrLocked]) it keeps serving a token still before its mandatory window,
-// or else polls Load until the lock's ttl has passed and then fetches itself.
-// On any other Cache error it fetches directly and logs the first such error.
+// needs a token it first Loads one; failing that, it takes the Lock (for
+// Config.RefreshTimeout), Loads again, fetches, Stores, and unlocks. If
+// another holder has the lock ([ErrLocked]) it keeps serving a token still
+// before its mandatory window, or else polls Load for up to half of
+// RefreshTimeout and then fetches itself. On any other Cache error it
+// fetches directly and logs the first such error.
 type Cache interface {
 	// Load returns the entry stored under key, or ErrCacheMiss.
 	Load(ctx context.Context, key string) ([]byte, error)
@@ -133,6 +135,12 @@ func open(aead cipher.AEAD, cacheKey string, data []byte) (*result, error) {
 	return &result{accessToken: st.AccessToken, tokenType: tt, issued: st.Issued, expiry: st.Expiry}, nil
 }
 
+// Cache polling while another holder has the lock.
+const (
+	pollBase = 50 * time.Millisecond
+	pollCap  = 2 * time.Second
+)
+
 // obtain gets a new token for a refresh: from Config.Cache when it holds a
 // better one, else from the token endpoint. A nil result with a nil error
 // means "nothing new yet: keep serving the current token".
@@ -140,5 +148,114 @@ func (s *TokenSource) obtain(ctx context.Context, progress func(error)) (*result
 	if s.cfg.Cache == nil || s.aead == nil {
 		return s.fetcher.fetch(ctx, progress)
 	}
-	return nil, 0, fmt.Errorf("entityauth: cache not wired yet")
+	res, err := s.load(ctx)
+	if err != nil {
+		s.cacheFailed("load", err)
+		return s.fetchAndStore(ctx, progress)
+	}
+	if res != nil {
+		return res, 0, nil
+	}
+	unlock, err := s.cfg.Cache.Lock(ctx, s.cacheKey, s.timeout)
+	switch {
+	case err == nil:
+		defer func() {
+			uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			if err := unlock(uctx); err != nil {
+				s.cacheFailed("unlock", err)
+			}
+		}()
+		// Another holder may have stored a token just before we locked.
+		if res, err := s.load(ctx); err == nil && res != nil {
+			return res, 0, nil
+		}
+		return s.fetchAndStore(ctx, progress)
+	case errors.Is(err, ErrLocked):
+		return s.awaitHolder(ctx, progress)
+	default:
+		s.cacheFailed("lock", err)
+		return s.fetchAndStore(ctx, progress)
+	}
+}
+
+// awaitHolder handles a lock held elsewhere: keep serving a token before
+// its mandatory window, else poll Load for half of the refresh timeout (the
+// other half is left for fetching), and then fetch.
+func (s *TokenSource) awaitHolder(ctx context.Context, progress func(error)) (*result, int, error) {
+	if e := s.cur.Load(); e != nil && time.Now().Before(e.mandatory) {
+		return nil, 0, nil
+	}
+	deadline := time.Now().Add(s.timeout / 2)
+	for n := 1; time.Now().Before(deadline); n++ {
+		if !sleep(ctx, pollBase+jitterBelow(expBackoff(pollBase, pollCap, n))) {
+			return nil, 0, fmt.Errorf("entityauth: waiting for the cache lock's holder: %w", context.Cause(ctx))
+		}
+		res, err := s.load(ctx)
+		if err != nil {
+			s.cacheFailed("load", err)
+			break
+		}
+		if res != nil {
+			return res, 0, nil
+		}
+	}
+	return s.fetchAndStore(ctx, progress)
+}
+
+// fetchAndStore fetches a token and stores it sealed in the Cache.
+func (s *TokenSource) fetchAndStore(ctx context.Context, progress func(error)) (*result, int, error) {
+	res, n, err := s.fetcher.fetch(ctx, progress)
+	if err != nil {
+		return nil, n, err
+	}
+	data, err := seal(s.aead, s.cacheKey, res)
+	if err == nil {
+		err = s.cfg.Cache.Store(ctx, s.cacheKey, data, time.Until(res.expiry))
+	}
+	if err != nil {
+		s.cacheFailed("store", err)
+	}
+	return res, n, nil
+}
+
+// load returns the Cache's token if it is better than the cached one: not
+// rejected, before its mandatory window, and expiring later. It returns nil
+// when there is none.
+func (s *TokenSource) load(ctx context.Context) (*result, error) {
+	data, err := s.cfg.Cache.Load(ctx, s.cacheKey)
+	if errors.Is(err, ErrCacheMiss) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	res, err := open(s.aead, s.cacheKey, data)
+	if err != nil {
+		s.cacheFailed("open", err)
+		return nil, nil
+	}
+	adv := advisoryWindow(res.expiry.Sub(res.issued))
+	if !time.Now().Before(res.expiry.Add(-min(maxMandatory, adv/2))) {
+		return nil, nil
+	}
+	s.mu.Lock()
+	rejected := s.rejected
+	s.mu.Unlock()
+	if res.accessToken == rejected {
+		return nil, nil
+	}
+	if e := s.cur.Load(); e != nil && !res.expiry.After(e.tok.Expiry) {
+		return nil, nil
+	}
+	return res, nil
+}
+
+// cacheFailed logs the first Cache failure of the TokenSource.
+func (s *TokenSource) cacheFailed(op string, err error) {
+	if s.cfg.Logger == nil || !s.cacheWarned.CompareAndSwap(false, true) {
+		return
+	}
+	s.cfg.Logger.LogAttrs(s.ctx, slog.LevelWarn, "entityauth: cache failed; fetching directly",
+		slog.String("op", op), slog.String("error", err.Error()))
 }

@@ -1,0 +1,333 @@
+package entityauth
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/entity-studio-go/entityauth/entityauthtest"
+)
+
+// memCache is an in-memory Cache with ttls on entries and locks, read from
+// time.Now so that it follows a synctest bubble's clock. err, when set, makes
+// every call fail, like an unreachable Redis.
+type memCache struct {
+	mu      sync.Mutex
+	entries map[string]memEntry
+	locks   map[string]time.Time // key -> lock expiry
+	err     error
+	loads   int
+	stores  int
+}
+
+type memEntry struct {
+	data    []byte
+	expires time.Time
+}
+
+func newMemCache() *memCache {
+	return &memCache{entries: map[string]memEntry{}, locks: map[string]time.Time{}}
+}
+
+func (m *memCache) Load(_ context.Context, key string) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.loads++
+	if m.err != nil {
+		return nil, m.err
+	}
+	e, ok := m.entries[key]
+	if !ok || !time.Now().Before(e.expires) {
+		return nil, ErrCacheMiss
+	}
+	return bytes.Clone(e.data), nil
+}
+
+func (m *memCache) Store(_ context.Context, key string, entry []byte, ttl time.Duration) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.stores++
+	if m.err != nil {
+		return m.err
+	}
+	m.entries[key] = memEntry{data: bytes.Clone(entry), expires: time.Now().Add(ttl)}
+	return nil
+}
+
+func (m *memCache) Lock(_ context.Context, key string, ttl time.Duration) (func(context.Context) error, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.err != nil {
+		return nil, m.err
+	}
+	if exp, ok := m.locks[key]; ok && time.Now().Before(exp) {
+		return nil, ErrLocked
+	}
+	exp := time.Now().Add(ttl)
+	m.locks[key] = exp
+	return func(context.Context) error {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if m.locks[key].Equal(exp) {
+			delete(m.locks, key)
+		}
+		return nil
+	}, nil
+}
+
+func (m *memCache) counts() (loads, stores int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.loads, m.stores
+}
+
+func (m *memCache) setErr(err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.err = err
+}
+
+// TestCacheSharesTokens checks that a second TokenSource (another process)
+// takes the first one's token from the Cache without a request, and that the
+// Cache holds it sealed.
+func TestCacheSharesTokens(t *testing.T) {
+	bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
+		cache := newMemCache()
+		c := configFor(srv)
+		c.Cache = cache
+		var events []RefreshEvent
+		c.OnRefresh = func(ev RefreshEvent) { events = append(events, ev) }
+		first := mustToken(t, c.TokenSource(t.Context()))
+		second := mustToken(t, c.TokenSource(t.Context()))
+		if second.AccessToken != first.AccessToken || !second.Expiry.Equal(first.Expiry) {
+			t.Errorf("second source's token differs from the first's")
+		}
+		if got := srv.TokenRequests(); got != 1 {
+			t.Errorf("token requests = %d; want 1", got)
+		}
+		if len(events) != 2 || events[0].Attempts != 1 || events[1].Attempts != 0 {
+			t.Errorf("events = %+v; want a fetch of 1 attempt, then one from the cache", events)
+		}
+		entry := cache.entries[c.CacheKey()]
+		if bytes.Contains(entry.data, []byte(first.AccessToken)) || bytes.Contains(entry.data, []byte(c.APISecretKey)) {
+			t.Errorf("the cache entry holds the token or the key in clear")
+		}
+		if want := first.Expiry; !entry.expires.Equal(want) {
+			t.Errorf("entry expires %v; want the token's expiry %v", entry.expires, want)
+		}
+		// A source with another key (another app) cannot use the entry.
+		other := *c
+		other.APISecretKey = c.APISecretKey + "x"
+		if other.CacheKey() == c.CacheKey() {
+			t.Fatalf("CacheKey ignores the key")
+		}
+		if _, err := open(newAEAD(other.APISecretKey), c.CacheKey(), entry.data); err == nil {
+			t.Errorf("an entry opened under another key")
+		}
+		if _, err := open(newAEAD(c.APISecretKey), other.CacheKey(), entry.data); err == nil {
+			t.Errorf("an entry opened under another cache key (its additional data)")
+		}
+	})
+}
+
+// TestCacheRefreshAhead checks that a refresh-ahead takes a newer token that
+// another process stored, and otherwise fetches and stores one.
+func TestCacheRefreshAhead(t *testing.T) {
+	bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
+		cache := newMemCache()
+		c := configFor(srv)
+		c.Cache = cache
+		a, b := c.TokenSource(t.Context()), c.TokenSource(t.Context())
+		first := mustToken(t, a)
+		mustToken(t, b)
+		sleepUntil(first.Expiry.Add(-50 * time.Minute))
+		mustToken(t, a) // starts a's background refresh
+		synctest.Wait()
+		if got := srv.TokenRequests(); got != 2 {
+			t.Fatalf("token requests after a's refresh = %d; want 2", got)
+		}
+		mustToken(t, b) // b's refresh finds a's new token
+		synctest.Wait()
+		ta, tb := mustToken(t, a), mustToken(t, b)
+		if ta == first || ta.AccessToken != tb.AccessToken || srv.TokenRequests() != 2 {
+			t.Errorf("a and b share a new token: %v; requests %d; want true, 2", ta.AccessToken == tb.AccessToken, srv.TokenRequests())
+		}
+	})
+}
+
+// TestCacheLockedElsewhere checks the three answers to a lock held by
+// another process: keep serving a usable token, poll until the holder
+// stores, or fetch once the lock's ttl has passed.
+func TestCacheLockedElsewhere(t *testing.T) {
+	t.Run("keep serving", func(t *testing.T) {
+		bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
+			cache := newMemCache()
+			c := configFor(srv)
+			c.Cache = cache
+			ts := c.TokenSource(t.Context())
+			first := mustToken(t, ts)
+			if _, err := cache.Lock(context.Background(), c.CacheKey(), 10*time.Hour); err != nil {
+				t.Fatal(err)
+			}
+			sleepUntil(first.Expiry.Add(-50 * time.Minute))
+			for range 10 {
+				if tok := mustToken(t, ts); tok != first {
+					t.Fatal("token changed")
+				}
+				time.Sleep(time.Second)
+			}
+			if got := srv.TokenRequests(); got != 1 {
+				t.Errorf("token requests while locked elsewhere = %d; want 1", got)
+			}
+		})
+	})
+	t.Run("poll until stored", func(t *testing.T) {
+		bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
+			cache := newMemCache()
+			c := configFor(srv)
+			c.Cache = cache
+			unlock, err := cache.Lock(context.Background(), c.CacheKey(), time.Minute)
+			if err != nil {
+				t.Fatal(err)
+			}
+			holder := c.TokenSource(t.Context()) // the other process, as if it held the lock
+			go func() {
+				time.Sleep(3 * time.Second)
+				tok, _, err := holder.fetcher.fetch(context.Background(), nil)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				data, _ := seal(holder.aead, holder.cacheKey, tok)
+				_ = cache.Store(context.Background(), c.CacheKey(), data, time.Hour)
+				_ = unlock(context.Background())
+			}()
+			start := time.Now()
+			tok := mustToken(t, c.TokenSource(t.Context()))
+			if el := time.Since(start); tok == nil || el < 3*time.Second || el > 3*time.Second+pollCap+pollBase {
+				t.Errorf("waited %v for the holder; want 3s plus at most one poll", el)
+			}
+			if got := srv.TokenRequests(); got != 1 {
+				t.Errorf("token requests = %d; want 1 (the holder's)", got)
+			}
+		})
+	})
+	t.Run("fetch after polling", func(t *testing.T) {
+		bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
+			cache := newMemCache()
+			c := configFor(srv)
+			c.Cache = cache
+			c.RefreshTimeout = 20 * time.Second
+			if _, err := cache.Lock(context.Background(), c.CacheKey(), time.Hour); err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			mustToken(t, c.TokenSource(t.Context()))
+			if el := time.Since(start); el < 10*time.Second || el > 10*time.Second+pollCap+pollBase {
+				t.Errorf("fetched after %v; want after polling for half the 20s refresh timeout", el)
+			}
+		})
+	})
+}
+
+// TestCacheFailureFallsBack checks that a failing Cache costs nothing but
+// one log record: tokens are fetched directly.
+func TestCacheFailureFallsBack(t *testing.T) {
+	bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
+		cache := newMemCache()
+		cache.setErr(errors.New("connection refused"))
+		logger, logs := newLogger()
+		c := configFor(srv)
+		c.Cache = cache
+		c.Logger = logger
+		ts := c.TokenSource(t.Context())
+		first := mustToken(t, ts)
+		sleepUntil(first.Expiry.Add(-50 * time.Minute))
+		mustToken(t, ts)
+		synctest.Wait()
+		if got := srv.TokenRequests(); got != 2 {
+			t.Errorf("token requests = %d; want 2", got)
+		}
+		if loads, _ := cache.counts(); loads != 2 {
+			t.Errorf("cache loads = %d; want 2", loads)
+		}
+		if n := strings.Count(logs.String(), "cache failed"); n != 1 {
+			t.Errorf("cache failure logged %d times; want once:\n%s", n, logs)
+		}
+	})
+}
+
+// TestCacheTamperedEntry checks that an entry that does not open is a miss.
+func TestCacheTamperedEntry(t *testing.T) {
+	bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
+		cache := newMemCache()
+		c := configFor(srv)
+		c.Cache = cache
+		first := mustToken(t, c.TokenSource(t.Context()))
+		e := cache.entries[c.CacheKey()]
+		e.data[len(e.data)-1] ^= 1
+		time.Sleep(time.Second)
+		second := mustToken(t, c.TokenSource(t.Context()))
+		if second.AccessToken == first.AccessToken || srv.TokenRequests() != 2 {
+			t.Errorf("a tampered entry was served")
+		}
+	})
+}
+
+// TestCacheInvalidateSkipsRejected checks that after Invalidate the
+// TokenSource does not take the rejected token back from the Cache.
+func TestCacheInvalidateSkipsRejected(t *testing.T) {
+	bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
+		cache := newMemCache()
+		c := configFor(srv)
+		c.Cache = cache
+		ts := c.TokenSource(t.Context())
+		first := mustToken(t, ts)
+		time.Sleep(time.Second)
+		if !ts.Invalidate(first) {
+			t.Fatal("Invalidate = false")
+		}
+		second := mustToken(t, ts)
+		if second.AccessToken == first.AccessToken || srv.TokenRequests() != 2 {
+			t.Errorf("the rejected token came back from the cache")
+		}
+		if third := mustToken(t, c.TokenSource(t.Context())); third.AccessToken != second.AccessToken {
+			t.Errorf("the new token was not stored")
+		}
+	})
+}
+
+func TestCacheKey(t *testing.T) {
+	base := Config{APISecretKey: "k.v", Origin: "https://a.example", GrantType: "access_service_ssi", Lifetime: time.Hour}
+	key := base.CacheKey()
+	if !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(key) {
+		t.Fatalf("CacheKey = %q; want 64 hex digits", key)
+	}
+	same := base
+	same.BaseURL = DefaultBaseURL + "/"
+	same.Logger, _ = newLogger()
+	same.MaxAttempts = 7
+	if same.CacheKey() != key {
+		t.Errorf("CacheKey depends on fields that do not change the token")
+	}
+	for name, change := range map[string]func(*Config){
+		"key":        func(c *Config) { c.APISecretKey = "k.w" },
+		"base URL":   func(c *Config) { c.BaseURL = "https://other.example" },
+		"origin":     func(c *Config) { c.Origin = "" },
+		"grant type": func(c *Config) { c.GrantType = "access_service_kyc" },
+		"lifetime":   func(c *Config) { c.Lifetime = 2 * time.Hour },
+		"boundaries": func(c *Config) { c.Origin, c.GrantType = "https://a.exampleaccess_service_ssi", "" },
+	} {
+		c := base
+		change(&c)
+		if c.CacheKey() == key {
+			t.Errorf("CacheKey ignores the %s", name)
+		}
+	}
+}
