@@ -59,10 +59,10 @@ func New(dir string) (*Cache, error) {
 	if dir == "" {
 		return nil, errors.New("entityauth: cache directory is empty")
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil { //nolint:gosec // G703: the caller chooses the directory
 		return nil, fmt.Errorf("entityauth: creating cache directory: %w", err)
 	}
-	fi, err := os.Lstat(dir)
+	fi, err := os.Lstat(dir) //nolint:gosec // G703: as above
 	if err != nil {
 		return nil, fmt.Errorf("entityauth: cache directory: %w", err)
 	}
@@ -70,7 +70,7 @@ func New(dir string) (*Cache, error) {
 		return nil, fmt.Errorf("entityauth: cache directory %s is not a directory", dir)
 	}
 	if fi.Mode().Perm() != 0o700 {
-		if err := os.Chmod(dir, 0o700); err != nil {
+		if err := os.Chmod(dir, 0o700); err != nil { //nolint:gosec // G302: a directory needs x
 			return nil, fmt.Errorf("entityauth: restricting cache directory: %w", err)
 		}
 	}
@@ -125,7 +125,7 @@ func (c *Cache) Load(ctx context.Context, key string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer r.Close()
+	defer r.Close() //nolint:errcheck // closing a directory handle
 	f, err := r.Open(fileName(key, ".entry"))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, entityauth.ErrCacheMiss
@@ -133,7 +133,7 @@ func (c *Cache) Load(ctx context.Context, key string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("entityauth: reading cache entry: %w", err)
 	}
-	defer f.Close()
+	defer f.Close() //nolint:errcheck // read-only
 	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("%w: not a regular file", entityauth.ErrCacheMiss)
 	}
@@ -165,7 +165,7 @@ func (c *Cache) Store(ctx context.Context, key string, entry []byte, ttl time.Du
 	if err != nil {
 		return err
 	}
-	defer r.Close()
+	defer r.Close() //nolint:errcheck // closing a directory handle
 	name := fileName(key, ".entry")
 	if ttl <= 0 {
 		if err := r.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -262,7 +262,7 @@ func (c *Cache) Lock(ctx context.Context, key string, ttl time.Duration) (unlock
 	if err != nil {
 		return nil, err
 	}
-	defer r.Close()
+	defer r.Close() //nolint:errcheck // closing a directory handle
 	name := fileName(key, ".lock")
 	token := randomHex(16)
 	// Two attempts: the second follows breaking a stale lock.
@@ -303,7 +303,7 @@ func (c *Cache) unlocker(name string, content []byte) func(context.Context) erro
 		if err != nil {
 			return err
 		}
-		defer r.Close()
+		defer r.Close() //nolint:errcheck // closing a directory handle
 		removeIf(r, name, content)
 		return nil
 	}

@@ -95,7 +95,7 @@ func TestPermissions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer unlock(ctx)
+	defer func() { _ = unlock(ctx) }()
 	fi, err := os.Stat(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -437,7 +437,7 @@ func exclusive(c *Cache, marker string, n int) (acquired int, err error) {
 		if err != nil {
 			return acquired, fmt.Errorf("two holders of one lock: %w", err)
 		}
-		f.Close()
+		_ = f.Close()
 		if err := hammer(c, 1); err != nil {
 			return acquired, err
 		}
@@ -504,7 +504,7 @@ func TestConcurrentProcesses(t *testing.T) {
 	cmds := make([]*exec.Cmd, 8)
 	outs := make([]*bytes.Buffer, 8)
 	for i := range cmds {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
+		cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestHelperProcess$")
 		cmd.Env = append(os.Environ(), "FILECACHE_HELPER_DIR="+c.Dir(), "FILECACHE_HELPER_MARKER="+marker)
 		outs[i] = new(bytes.Buffer)
 		cmd.Stdout, cmd.Stderr = outs[i], outs[i]

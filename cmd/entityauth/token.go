@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/entity-studio-go/entityauth"
+	"github.com/entity-studio-go/entityauth/internal/filecache"
+)
+
+// Environment variables read by the token command.
+const (
+	envSecret  = "ENTITY_API_SECRET_KEY" //nolint:gosec // G101: a variable's name, not a credential
+	envBaseURL = "ENTITY_API_BASE_URL"
+	envOrigin  = "ENTITY_API_ORIGIN"
+)
+
+// maxSecretFile bounds what --secret-file reads.
+const maxSecretFile = 64 << 10
+
+// token is the token command.
+func (c *cli) token(args []string) int {
+	fs := flags("token", "[flags]",
+		"Print an Entity Studio access token. The API secret key comes from $"+envSecret+"\n"+
+			"or from --secret-file, never from a flag. Tokens are cached, encrypted under a key\n"+
+			"derived from the secret, in the user cache directory (entityauth/), and served\n"+
+			"from there while more than a minute of their life is left, so that a script may\n"+
+			"call this in a loop without reaching the server's limit of 10 requests a minute.\n\n"+
+			"  curl -H \"$(entityauth token --format header)\" https://api.entity.hypersign.id/api/v1/did")
+	secretFile := fs.String("secret-file", "", "read the API secret key from `PATH` (- for standard input)")
+	baseURL := fs.String("base-url", c.getenv(envBaseURL), "token service base `URL` (env "+envBaseURL+"; default "+entityauth.DefaultBaseURL+")")
+	origin := fs.String("origin", c.getenv(envOrigin), "`Origin` sent with the request (env "+envOrigin+")")
+	grantType := fs.String("grant-type", "", "`grant_type` query of the request, e.g. access_service_ssi")
+	lifetime := fs.String("lifetime", "", "requested token lifetime, a Go `duration` of whole hours (e.g. 4h); default the server's")
+	noCache := fs.Bool("no-cache", false, "neither read nor write the token cache")
+	format := fs.String("format", "raw", "output `format`: raw (the token), json, or header (Authorization: Bearer …)")
+	if code, ok := c.parse(fs, args); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		return c.usageError(fs, "token takes no arguments (the secret comes from $"+envSecret+" or --secret-file)")
+	}
+	switch *format {
+	case "raw", "json", "header":
+	default:
+		return c.usageError(fs, fmt.Sprintf("--format must be raw, json or header, not %q", *format))
+	}
+	cfg := entityauth.Config{BaseURL: *baseURL, Origin: *origin, GrantType: *grantType}
+	if *lifetime != "" {
+		d, err := time.ParseDuration(*lifetime)
+		if err != nil || d < time.Hour || d%time.Hour != 0 {
+			return c.usageError(fs, fmt.Sprintf("--lifetime %q is not a whole number of hours, such as 4h", *lifetime))
+		}
+		cfg.Lifetime = d
+	}
+	secret, err := c.readSecret(*secretFile)
+	if err != nil {
+		return c.fail("token", err)
+	}
+	if secret == "" {
+		src := "$" + envSecret + " is not set"
+		if *secretFile != "" {
+			src = "--secret-file holds no key"
+		}
+		return c.usageError(fs, "no API secret key: "+src+"; set "+envSecret+" or use --secret-file")
+	}
+	cfg.APISecretKey = secret
+	if !*noCache {
+		cache, err := filecache.Default()
+		if err != nil {
+			c.stderr.printf("entityauth token: warning: not caching: %s\n", strings.TrimPrefix(err.Error(), "entityauth: "))
+		} else {
+			cfg.Cache = cache
+		}
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	tok, err := cfg.TokenSource(ctx).TokenContext(ctx)
+	if err != nil {
+		if errors.Is(err, entityauth.ErrInvalidConfig) || errors.Is(err, entityauth.ErrInsecureURL) {
+			return c.usageError(fs, strings.TrimPrefix(err.Error(), "entityauth: "))
+		}
+		return c.fail("token", err)
+	}
+	switch *format {
+	case "raw":
+		c.stdout.printf("%s\n", tok.AccessToken)
+	case "header":
+		c.stdout.printf("Authorization: %s %s\n", tok.Type(), tok.AccessToken)
+	case "json":
+		enc := json.NewEncoder(c.stdout)
+		enc.SetEscapeHTML(false)
+		// Printing the token is the purpose of the token command.
+		_ = enc.Encode(struct { //nolint:gosec // G117: the token is the output
+			AccessToken string `json:"access_token"`
+			TokenType   string `json:"token_type"`
+			Expiry      string `json:"expiry"`
+		}{tok.AccessToken, tok.Type(), tok.Expiry.UTC().Format(time.RFC3339)})
+	}
+	return exitOK
+}
+
+// readSecret returns the API secret key, trimmed of surrounding white space:
+// from the file at path (standard input for "-") when path is set, else
+// from the environment. Its errors never hold the key.
+func (c *cli) readSecret(path string) (string, error) {
+	if path == "" {
+		return strings.TrimSpace(c.getenv(envSecret)), nil
+	}
+	r := c.stdin
+	if path != "-" {
+		f, err := os.Open(path) //nolint:gosec // the user names the file on purpose
+		if err != nil {
+			return "", fmt.Errorf("reading the secret file: %w", err)
+		}
+		defer f.Close() //nolint:errcheck // read-only
+		r = f
+	}
+	b, err := io.ReadAll(io.LimitReader(r, maxSecretFile+1))
+	if err != nil {
+		return "", errors.New("reading the secret file failed")
+	}
+	if len(b) > maxSecretFile {
+		return "", fmt.Errorf("the secret file is larger than %d bytes", maxSecretFile)
+	}
+	return strings.TrimSpace(string(b)), nil
+}

@@ -1,0 +1,386 @@
+package main
+
+import (
+	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/entity-studio-go/entityauth/entityauthtest"
+	"github.com/entity-studio-go/entityauth/internal/jwt"
+)
+
+// tokenEnv returns a fake server and an environment pointed at it with its key.
+func tokenEnv(t *testing.T) (*entityauthtest.Server, *env) {
+	t.Helper()
+	srv := entityauthtest.Start(t, entityauthtest.Options{})
+	return srv, newEnv(t, envSecret+"="+srv.APIKey(), envBaseURL+"="+srv.URL)
+}
+
+// checkToken fails unless tok decodes as one of the fake's tokens.
+func checkToken(t *testing.T, tok string) {
+	t.Helper()
+	if _, claims, err := jwt.Decode(tok); err != nil || claims["appId"] == nil {
+		t.Fatalf("printed token does not decode as the fake's JWT: %v", err)
+	}
+}
+
+// assertCacheClean scans every file under the cache directory: the
+// directory is 0700, the files 0600, and no byte sequence is the key or a
+// token in clear.
+func assertCacheClean(t *testing.T, e *env, secrets ...string) (files int) {
+	t.Helper()
+	dir := filepath.Join(e.cacheDir, "entityauth")
+	fi, err := os.Stat(dir)
+	if err != nil {
+		t.Fatalf("cache directory: %v", err)
+	}
+	if fi.Mode().Perm() != 0o700 {
+		t.Errorf("cache directory mode = %v; want 0700", fi.Mode().Perm())
+	}
+	err = filepath.WalkDir(e.cacheDir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		files++
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if info.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v; want 0600", path, info.Mode().Perm())
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		assertNoSecrets(t, "cache file "+d.Name(), string(b), secrets...)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+func TestTokenFormats(t *testing.T) {
+	srv, e := tokenEnv(t)
+	key := srv.APIKey()
+
+	r := e.run("", "token", "--no-cache")
+	r.want(t, 0)
+	tok := strings.TrimSuffix(r.stdout, "\n")
+	if strings.ContainsAny(tok, " \n") {
+		t.Fatalf("raw output = %q; want the token and one newline", r.stdout)
+	}
+	checkToken(t, tok)
+
+	r = e.run("", "token", "--no-cache", "--format", "header")
+	r.want(t, 0)
+	hdr, ok := strings.CutPrefix(r.stdout, "Authorization: Bearer ")
+	if !ok || !strings.HasSuffix(hdr, "\n") {
+		t.Fatalf("header output = %q; want \"Authorization: Bearer <token>\\n\"", r.stdout)
+	}
+	checkToken(t, strings.TrimSpace(hdr))
+
+	r = e.run("", "token", "--no-cache", "--format", "json")
+	r.want(t, 0)
+	var out struct {
+		AccessToken string `json:"access_token"`
+		TokenType   string `json:"token_type"`
+		Expiry      string `json:"expiry"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatalf("json output %q: %v", r.stdout, err)
+	}
+	checkToken(t, out.AccessToken)
+	if out.TokenType != "Bearer" {
+		t.Errorf("token_type = %q; want %q", out.TokenType, "Bearer")
+	}
+	exp, err := time.Parse(time.RFC3339, out.Expiry)
+	if err != nil {
+		t.Fatalf("expiry %q is not RFC 3339: %v", out.Expiry, err)
+	}
+	if d := time.Until(exp); d < 3*time.Hour || d > 4*time.Hour+time.Minute {
+		t.Errorf("expiry in %v; want about 4h (the fake's default)", d)
+	}
+	if got := srv.TokenRequests(); got != 3 {
+		t.Errorf("token requests with --no-cache = %d; want 3", got)
+	}
+	for _, r := range srv.Requests() {
+		if got := r.Header.Get("X-Api-Secret-Key"); got != key {
+			t.Errorf("X-Api-Secret-Key sent = %.8q…; want the fake's key", got)
+		}
+	}
+	if _, err := os.Stat(e.cacheDir); !os.IsNotExist(err) {
+		t.Errorf("--no-cache created the cache directory (stat: %v)", err)
+	}
+}
+
+func TestTokenRequestFlags(t *testing.T) {
+	srv := entityauthtest.Start(t, entityauthtest.Options{})
+	// The flags override the environment.
+	e := newEnv(t, envSecret+"="+srv.APIKey(), envBaseURL+"=http://127.0.0.1:1", envOrigin+"=https://env.example")
+	r := e.run("", "token", "--no-cache", "--base-url", srv.URL, "--origin", "https://app.example",
+		"--grant-type", "access_service_ssi", "--lifetime", "2h")
+	r.want(t, 0)
+	reqs := srv.Requests()
+	if len(reqs) != 1 {
+		t.Fatalf("requests = %d; want 1", len(reqs))
+	}
+	req := reqs[0]
+	if got := req.Header.Get("Origin"); got != "https://app.example" {
+		t.Errorf("Origin = %q; want %q", got, "https://app.example")
+	}
+	if got := req.Header.Get("ExpiresIn"); got != "2" {
+		t.Errorf("ExpiresIn = %q; want %q", got, "2")
+	}
+	if req.RawQuery != "grant_type=access_service_ssi" {
+		t.Errorf("query = %q; want %q", req.RawQuery, "grant_type=access_service_ssi")
+	}
+
+	// ENTITY_API_ORIGIN is used without the flag.
+	e = newEnv(t, envSecret+"="+srv.APIKey(), envBaseURL+"="+srv.URL, envOrigin+"=https://env.example")
+	e.run("", "token", "--no-cache").want(t, 0)
+	reqs = srv.Requests()
+	if got := reqs[len(reqs)-1].Header.Get("Origin"); got != "https://env.example" {
+		t.Errorf("Origin from %s = %q; want %q", envOrigin, got, "https://env.example")
+	}
+}
+
+func TestTokenSecretSources(t *testing.T) {
+	srv := entityauthtest.Start(t, entityauthtest.Options{})
+	key := srv.APIKey()
+	e := newEnv(t, envBaseURL+"="+srv.URL)
+	file := filepath.Join(e.home, "key")
+	if err := os.WriteFile(file, []byte("\n  "+key+"\r\n\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.run("", "token", "--no-cache", "--secret-file", file).want(t, 0)
+	e.run("\t"+key+"\n", "token", "--no-cache", "--secret-file", "-").want(t, 0)
+	padded := newEnv(t, envBaseURL+"="+srv.URL, envSecret+"=  "+key+"\n")
+	padded.run("", "token", "--no-cache").want(t, 0)
+	if got := srv.TokenRequests(); got != 3 {
+		t.Errorf("token requests = %d; want 3", got)
+	}
+
+	r := e.run("", "token", "--secret-file", filepath.Join(e.home, "missing"))
+	r.want(t, 1)
+	assertNoSecrets(t, "stderr", r.stderr, key)
+}
+
+func TestTokenMissingSecret(t *testing.T) {
+	srv := entityauthtest.Start(t, entityauthtest.Options{})
+	for _, e := range []*env{
+		newEnv(t, envBaseURL+"="+srv.URL),
+		newEnv(t, envBaseURL+"="+srv.URL, envSecret+"=  \n"),
+	} {
+		r := e.run("", "token")
+		r.want(t, 2, "token")
+		if !strings.Contains(r.stderr, envSecret) {
+			t.Errorf("stderr = %q; want it to name %s", r.stderr, envSecret)
+		}
+		if r.stdout != "" {
+			t.Errorf("stdout = %q; want none", r.stdout)
+		}
+	}
+	e := newEnv(t, envBaseURL+"="+srv.URL)
+	empty := filepath.Join(e.home, "empty")
+	if err := os.WriteFile(empty, []byte("\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.run("", "token", "--secret-file", empty).want(t, 2)
+	e.run("", "token", "--secret-file", "-").want(t, 2)
+	if got := srv.TokenRequests(); got != 0 {
+		t.Errorf("token requests without a secret = %d; want 0", got)
+	}
+}
+
+func TestTokenUsageErrorsMakeNoRequest(t *testing.T) {
+	srv, e := tokenEnv(t)
+	for _, args := range [][]string{
+		{"--lifetime", "90m"},
+		{"--lifetime", "0h"},
+		{"--lifetime", "-2h"},
+		{"--lifetime", "four"},
+		{"--lifetime", "1000h"}, // over the server's limit: refused by the library
+		{"--format", "yaml"},
+		{"extra-argument"},
+		{"--base-url", "http://192.0.2.1"}, // plain http beyond loopback
+		{"--base-url", "ftp://127.0.0.1"},
+	} {
+		r := e.run("", append([]string{"token"}, args...)...)
+		r.want(t, 2, args...)
+		assertNoSecrets(t, "stderr", r.stderr, srv.APIKey())
+	}
+	if got := srv.TokenRequests(); got != 0 {
+		t.Errorf("token requests after usage errors = %d; want 0", got)
+	}
+}
+
+func TestTokenServerErrors(t *testing.T) {
+	srv := entityauthtest.Start(t, entityauthtest.Options{})
+	wrong := strings.Repeat("a", 29) + "." + strings.Repeat("b", 97)
+	e := newEnv(t, envSecret+"="+wrong, envBaseURL+"="+srv.URL)
+	r := e.run("", "token")
+	r.want(t, 1)
+	if !strings.Contains(r.stderr, "401") || !strings.Contains(r.stderr, "Access denied.") {
+		t.Errorf("stderr = %q; want the status and the server's message", r.stderr)
+	}
+	assertNoSecrets(t, "stderr", r.stderr, wrong, srv.APIKey())
+	if r.stdout != "" {
+		t.Errorf("stdout = %q; want none", r.stdout)
+	}
+
+	srv.Enqueue(entityauthtest.TokenEndpoint, entityauthtest.Fault{Status: 400,
+		JSON: map[string]any{"statusCode": 400, "message": []string{"Invalid grant type"}, "error": "Bad Request"}})
+	e = newEnv(t, envSecret+"="+srv.APIKey(), envBaseURL+"="+srv.URL)
+	r = e.run("", "token", "--grant-type", "nonsense")
+	r.want(t, 1)
+	if !strings.Contains(r.stderr, "Invalid grant type") {
+		t.Errorf("stderr = %q; want the server's message", r.stderr)
+	}
+	assertNoSecrets(t, "stderr", r.stderr, srv.APIKey())
+}
+
+// TestTokenCache is the issue's criterion: 12 calls in a row make one token
+// request, and the cache holds neither the key nor the token in clear.
+func TestTokenCache(t *testing.T) {
+	srv, e := tokenEnv(t)
+	var first string
+	for i := range 12 {
+		r := e.run("", "token")
+		r.want(t, 0)
+		if i == 0 {
+			first = r.stdout
+		} else if r.stdout != first {
+			t.Fatalf("call %d printed another token than the first", i+1)
+		}
+		assertNoSecrets(t, "stderr", r.stderr, srv.APIKey())
+	}
+	if got := srv.TokenRequests(); got != 1 {
+		t.Errorf("token requests for 12 calls = %d; want 1", got)
+	}
+	if n := assertCacheClean(t, e, srv.APIKey(), strings.TrimSpace(first)); n != 1 {
+		t.Errorf("files in the cache = %d; want 1", n)
+	}
+
+	// Another configuration (here a lifetime) is another entry.
+	e.run("", "token", "--lifetime", "1h").want(t, 0)
+	e.run("", "token", "--lifetime", "1h").want(t, 0)
+	if got := srv.TokenRequests(); got != 2 {
+		t.Errorf("token requests after two calls with another lifetime = %d; want 2", got)
+	}
+	// --no-cache neither reads nor writes.
+	e.run("", "token", "--no-cache").want(t, 0)
+	if got := srv.TokenRequests(); got != 3 {
+		t.Errorf("token requests after --no-cache = %d; want 3", got)
+	}
+	if n := assertCacheClean(t, e, srv.APIKey(), strings.TrimSpace(first)); n != 2 {
+		t.Errorf("files in the cache = %d; want 2", n)
+	}
+}
+
+func TestTokenCacheCorruptFiles(t *testing.T) {
+	srv, e := tokenEnv(t)
+	e.run("", "token").want(t, 0)
+	dir := filepath.Join(e.cacheDir, "entityauth")
+	mangle := func(content func([]byte) []byte) {
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ent := range ents {
+			p := filepath.Join(dir, ent.Name())
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, content(b), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	steps := []struct {
+		name    string
+		content func([]byte) []byte
+	}{
+		{"garbage", func([]byte) []byte { return []byte("not a cache entry") }},
+		{"flipped last byte (the seal fails)", func(b []byte) []byte {
+			b[len(b)-1] ^= 0xff
+			return b
+		}},
+		{"truncated", func(b []byte) []byte { return b[:len(b)/2] }},
+		{"empty", func([]byte) []byte { return nil }},
+	}
+	for i, step := range steps {
+		mangle(step.content)
+		r := e.run("", "token")
+		if r.code != 0 {
+			t.Fatalf("token over a %s cache file: exit %d; stderr %s", step.name, r.code, r.stderr)
+		}
+		checkToken(t, strings.TrimSpace(r.stdout))
+		if got, want := srv.TokenRequests(), i+2; got != want {
+			t.Errorf("token requests after a %s cache file = %d; want %d", step.name, got, want)
+		}
+		// The file was replaced: the next call is served from the cache.
+		e.run("", "token").want(t, 0)
+		if got, want := srv.TokenRequests(), i+2; got != want {
+			t.Errorf("token requests after replacing a %s cache file = %d; want %d", step.name, got, want)
+		}
+	}
+}
+
+// TestTokenCacheOtherKey: an entry sealed under one key is useless to
+// another key, whatever the file is named.
+func TestTokenCacheOtherKey(t *testing.T) {
+	srv, e := tokenEnv(t)
+	e.run("", "token").want(t, 0)
+	newKey := srv.RotateKey()
+	e2 := *e
+	e2.vars = append(append([]string(nil), e.vars...), envSecret+"="+newKey)
+	e2.run("", "token").want(t, 0)
+	if got := srv.TokenRequests(); got != 2 {
+		t.Errorf("token requests after the key changed = %d; want 2", got)
+	}
+	// The old key's entry is still served: the server rejects the old key
+	// but keeps the tokens it issued valid, so no request is made.
+	r := e.run("", "token")
+	r.want(t, 0)
+	if got := srv.TokenRequests(); got != 2 {
+		t.Errorf("token requests = %d; want 2", got)
+	}
+}
+
+// TestTokenParallel runs 8 invocations at once on an empty cache: they
+// share the fetch through the cache's lock, and no file is left corrupt.
+func TestTokenParallel(t *testing.T) {
+	srv, e := tokenEnv(t)
+	results := make([]result, 8)
+	var wg sync.WaitGroup
+	for i := range results {
+		wg.Go(func() { results[i] = e.run("", "token") })
+	}
+	wg.Wait()
+	for i, r := range results {
+		if r.code != 0 {
+			t.Fatalf("run %d: exit %d; stderr %s", i, r.code, r.stderr)
+		}
+		checkToken(t, strings.TrimSpace(r.stdout))
+	}
+	got := srv.TokenRequests()
+	t.Logf("token requests for 8 parallel runs: %d", got)
+	if got > 2 {
+		t.Errorf("token requests for 8 parallel runs = %d; want at most 2", got)
+	}
+	assertCacheClean(t, e, srv.APIKey())
+	// And the cache is intact: the next call needs no request.
+	e.run("", "token").want(t, 0)
+	if after := srv.TokenRequests(); after != got {
+		t.Errorf("token requests after the parallel runs = %d; want %d", after, got)
+	}
+}
