@@ -1,0 +1,227 @@
+package rediscache_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// redisAddrEnv names the variable that points the Redis tests at a
+// redis-server on loopback; .ci/run starts one and sets it.
+const redisAddrEnv = "ENTITYAUTH_TEST_REDIS_ADDR"
+
+// testRedisAddr returns the address of the test Redis. Without one, the test
+// is skipped, unless CI=true, where it fails: CI must never pass by skipping.
+// Only tests with "Redis" in their name may call it.
+func testRedisAddr(t testing.TB) string {
+	t.Helper()
+	if !strings.Contains(t.Name(), "Redis") {
+		t.Fatalf("test %s uses Redis; its name must contain \"Redis\"", t.Name())
+	}
+	addr := os.Getenv(redisAddrEnv)
+	if addr == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is not set under CI=true; .ci/run starts redis-server and sets it", redisAddrEnv)
+		}
+		t.Skipf("%s is not set; start a redis-server on loopback and set it to run this test", redisAddrEnv)
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+		t.Fatalf("%s = %q; want a loopback host:port", redisAddrEnv, addr)
+	}
+	return addr
+}
+
+// newTestClient returns a client of the Redis at addr, closed at cleanup,
+// as a separate replica of a fleet would have.
+func newTestClient(t testing.TB, addr string) *redis.Client {
+	t.Helper()
+	c := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialTimeout: time.Second})
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// testPrefix returns a key prefix of its own for each test, so tests that
+// share one Redis never see each other's keys.
+func testPrefix(t testing.TB) string {
+	t.Helper()
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return "entityauth-test:" + hex.EncodeToString(b[:]) + ":"
+}
+
+// startRedisServer starts a redis-server of the test's own on a free loopback
+// port, without persistence, and returns its address and a function that
+// kills it with SIGKILL (also run at cleanup). Use it for tests that kill Redis.
+func startRedisServer(t testing.TB, port int) (addr string, kill func()) {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("redis-server not found under CI=true: %v", err)
+		}
+		t.Skipf("redis-server not found: %v", err)
+	}
+	if port == 0 {
+		port = freePort(t)
+	}
+	addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	dir := t.TempDir()
+	cmd := exec.Command(bin, "--bind", "127.0.0.1", "--port", strconv.Itoa(port),
+		"--save", "", "--appendonly", "no", "--dir", dir,
+		"--logfile", filepath.Join(dir, "redis.log"))
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting redis-server: %v", err)
+	}
+	var once sync.Once
+	kill = func() {
+		once.Do(func() {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		})
+	}
+	t.Cleanup(kill)
+	deadline := time.Now().Add(10 * time.Second)
+	c := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
+	defer c.Close()
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		err := c.Ping(ctx).Err()
+		cancel()
+		if err == nil {
+			return addr, kill
+		}
+		if time.Now().After(deadline) {
+			log, _ := os.ReadFile(filepath.Join(dir, "redis.log"))
+			t.Fatalf("redis-server on %s did not answer PING: %v\n%s", addr, err, log)
+		}
+		time.Sleep(20 * time.Millisecond) // polling a process start, not test timing
+	}
+}
+
+// freePort returns a loopback TCP port that was free a moment ago.
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// slowProxy forwards TCP connections to a backend and holds every chunk of
+// the backend's answers for a settable delay: a Redis that is slow to answer.
+type slowProxy struct {
+	l       net.Listener
+	backend string
+	delay   atomic.Int64 // nanoseconds
+	wg      sync.WaitGroup
+
+	mu     sync.Mutex
+	conns  []net.Conn
+	closed bool
+}
+
+func startSlowProxy(t testing.TB, backend string) *slowProxy {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &slowProxy{l: l, backend: backend}
+	p.wg.Add(1)
+	go p.serve()
+	t.Cleanup(p.close)
+	return p
+}
+
+// close stops accepting, cuts every forwarded connection and waits.
+func (p *slowProxy) close() {
+	_ = p.l.Close()
+	p.mu.Lock()
+	p.closed = true
+	for _, c := range p.conns {
+		_ = c.Close()
+	}
+	p.mu.Unlock()
+	p.wg.Wait()
+}
+
+func (p *slowProxy) Addr() string { return p.l.Addr().String() }
+
+func (p *slowProxy) SetDelay(d time.Duration) { p.delay.Store(int64(d)) }
+
+func (p *slowProxy) serve() {
+	defer p.wg.Done()
+	var conns sync.WaitGroup
+	defer conns.Wait()
+	for {
+		c, err := p.l.Accept()
+		if err != nil {
+			return
+		}
+		b, err := net.Dial("tcp", p.backend)
+		if err != nil {
+			_ = c.Close()
+			continue
+		}
+		p.mu.Lock()
+		p.conns = append(p.conns, c, b)
+		if p.closed {
+			_ = c.Close()
+			_ = b.Close()
+		}
+		p.mu.Unlock()
+		conns.Add(2)
+		go func() { // client -> backend, at once
+			defer conns.Done()
+			_, _ = io.Copy(b, c)
+			_ = b.Close()
+		}()
+		go func() { // backend -> client, late
+			defer conns.Done()
+			defer c.Close()
+			buf := make([]byte, 32<<10)
+			for {
+				n, err := b.Read(buf)
+				if n > 0 {
+					time.Sleep(time.Duration(p.delay.Load()))
+					if _, werr := c.Write(buf[:n]); werr != nil {
+						return
+					}
+				}
+				if err != nil {
+					return
+				}
+			}
+		}()
+	}
+}
+
+// waitFor polls cond every 5 ms until it holds or timeout passes. It is for
+// states that a real Redis reaches in real time (a key that expires or a
+// late answer that arrives), which virtual time cannot reach.
+func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v: %s", timeout, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
