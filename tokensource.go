@@ -140,7 +140,9 @@ func (s *TokenSource) Token() (*oauth2.Token, error) {
 // a refresh, never the refresh itself. Do not modify the returned token: it
 // is shared.
 func (s *TokenSource) TokenContext(ctx context.Context) (*oauth2.Token, error) {
-	if e := s.cur.Load(); e != nil && time.Now().Before(e.advisory) {
+	// time.Until reads only the monotonic clock, as e.advisory carries a
+	// monotonic reading (see newEntry).
+	if e := s.cur.Load(); e != nil && time.Until(e.advisory) > 0 {
 		return e.tok, nil
 	}
 	return s.slowToken(ctx)
@@ -310,16 +312,20 @@ func (s *TokenSource) report(ev RefreshEvent) {
 	}
 }
 
-// newEntry computes the refresh-ahead deadlines of a token.
+// newEntry computes the refresh-ahead deadlines of a token. They are
+// anchored to a fresh time.Now, so that they carry a monotonic clock reading
+// even for a token from Config.Cache, and the cached path can compare them
+// with time.Until, which then reads only the monotonic clock.
 func newEntry(r *result) *entry {
 	adv := advisoryWindow(r.expiry.Sub(r.issued))
 	mand := min(maxMandatory, adv/2)
 	adv -= jitterBelow(adv / 10)
+	now := time.Now()
 	return &entry{
 		tok:       r.token(),
 		issued:    r.issued,
-		advisory:  r.expiry.Add(-adv),
-		mandatory: r.expiry.Add(-mand),
+		advisory:  now.Add(r.expiry.Add(-adv).Sub(now)),
+		mandatory: now.Add(r.expiry.Add(-mand).Sub(now)),
 	}
 }
 
