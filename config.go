@@ -56,6 +56,12 @@ type Config struct {
 	// on API requests; the SSI API refuses origins that the app does not allow.
 	Origin string
 
+	// APIHosts, if not empty, lists the SSI API hosts that Config.Client may
+	// send the token to: host names (on any port) or host:port pairs, such as
+	// "api.entity.hypersign.id". A request or redirect to any other host then
+	// fails with [ErrHostNotAllowed] before it is sent. See [Transport].
+	APIHosts []string
+
 	// GrantType is the optional ?grant_type= of token requests. SSI apps
 	// leave it empty or set "access_service_ssi".
 	GrantType string
