@@ -81,6 +81,14 @@ func (m *memCache) Lock(_ context.Context, key string, ttl time.Duration) (func(
 	}, nil
 }
 
+// cachedConfig returns a Config that reaches srv and uses a new memCache.
+func cachedConfig(srv *entityauthtest.Server) (*Config, *memCache) {
+	c := configFor(srv)
+	cache := newMemCache()
+	c.Cache = cache
+	return c, cache
+}
+
 func (m *memCache) counts() (loads, stores int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -98,9 +106,7 @@ func (m *memCache) setErr(err error) {
 // Cache holds it sealed.
 func TestCacheSharesTokens(t *testing.T) {
 	bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
-		cache := newMemCache()
-		c := configFor(srv)
-		c.Cache = cache
+		c, cache := cachedConfig(srv)
 		var events []RefreshEvent
 		c.OnRefresh = func(ev RefreshEvent) { events = append(events, ev) }
 		first := mustToken(t, c.TokenSource(t.Context()))
@@ -140,9 +146,7 @@ func TestCacheSharesTokens(t *testing.T) {
 // another process stored, and otherwise fetches and stores one.
 func TestCacheRefreshAhead(t *testing.T) {
 	bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
-		cache := newMemCache()
-		c := configFor(srv)
-		c.Cache = cache
+		c, _ := cachedConfig(srv)
 		a, b := c.TokenSource(t.Context()), c.TokenSource(t.Context())
 		first := mustToken(t, a)
 		mustToken(t, b)
@@ -167,9 +171,7 @@ func TestCacheRefreshAhead(t *testing.T) {
 func TestCacheLockedElsewhere(t *testing.T) {
 	t.Run("keep serving", func(t *testing.T) {
 		bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
-			cache := newMemCache()
-			c := configFor(srv)
-			c.Cache = cache
+			c, cache := cachedConfig(srv)
 			ts := c.TokenSource(t.Context())
 			first := mustToken(t, ts)
 			if _, err := cache.Lock(context.Background(), c.CacheKey(), 10*time.Hour); err != nil {
@@ -189,9 +191,7 @@ func TestCacheLockedElsewhere(t *testing.T) {
 	})
 	t.Run("poll until stored", func(t *testing.T) {
 		bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
-			cache := newMemCache()
-			c := configFor(srv)
-			c.Cache = cache
+			c, cache := cachedConfig(srv)
 			unlock, err := cache.Lock(context.Background(), c.CacheKey(), time.Minute)
 			if err != nil {
 				t.Fatal(err)
@@ -220,9 +220,7 @@ func TestCacheLockedElsewhere(t *testing.T) {
 	})
 	t.Run("fetch after polling", func(t *testing.T) {
 		bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
-			cache := newMemCache()
-			c := configFor(srv)
-			c.Cache = cache
+			c, cache := cachedConfig(srv)
 			c.RefreshTimeout = 20 * time.Second
 			if _, err := cache.Lock(context.Background(), c.CacheKey(), time.Hour); err != nil {
 				t.Fatal(err)
@@ -266,9 +264,7 @@ func TestCacheFailureFallsBack(t *testing.T) {
 // TestCacheTamperedEntry checks that an entry that does not open is a miss.
 func TestCacheTamperedEntry(t *testing.T) {
 	bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
-		cache := newMemCache()
-		c := configFor(srv)
-		c.Cache = cache
+		c, cache := cachedConfig(srv)
 		first := mustToken(t, c.TokenSource(t.Context()))
 		e := cache.entries[c.CacheKey()]
 		e.data[len(e.data)-1] ^= 1
@@ -284,9 +280,7 @@ func TestCacheTamperedEntry(t *testing.T) {
 // TokenSource does not take the rejected token back from the Cache.
 func TestCacheInvalidateSkipsRejected(t *testing.T) {
 	bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
-		cache := newMemCache()
-		c := configFor(srv)
-		c.Cache = cache
+		c, _ := cachedConfig(srv)
 		ts := c.TokenSource(t.Context())
 		first := mustToken(t, ts)
 		time.Sleep(time.Second)
