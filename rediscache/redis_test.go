@@ -19,6 +19,15 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
+// init silences go-redis's own logger: the tests that stop Redis on purpose
+// would fill the output with dial errors.
+func init() { redis.SetLogger(quietLogger{}) }
+
+// quietLogger drops go-redis's log lines.
+type quietLogger struct{}
+
+func (quietLogger) Printf(context.Context, string, ...any) {}
+
 // redisAddrEnv names the variable that points the Redis tests at a
 // redis-server on loopback; .ci/run starts one and sets it.
 const redisAddrEnv = "ENTITYAUTH_TEST_REDIS_ADDR"
