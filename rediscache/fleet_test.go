@@ -403,4 +403,3 @@ func (m multiWriter) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
-
