@@ -1,0 +1,459 @@
+package entityauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/entity-studio-go/entityauth/entityauthtest"
+)
+
+// htmlPage is what an ingress or a load balancer answers instead of JSON.
+const htmlPage = "<!DOCTYPE html><html><head><title>Error</title></head><body><pre>upstream failed</pre></body></html>"
+
+// tooMany is the real server's 429 body: a bare JSON string.
+const tooMany = "Too many requests. Try again later."
+
+// faultRow is one fault injected into the token endpoint and the outcome that
+// a TokenSource must show for it.
+type faultRow struct {
+	name string
+	// faults returns the answers to queue; it runs inside the bubble, so
+	// that HTTP dates follow virtual time.
+	faults func(srv *entityauthtest.Server) []entityauthtest.Fault
+	// setup, if not nil, changes the Config or the server before the call.
+	setup func(t *testing.T, c *Config, srv *entityauthtest.Server)
+
+	// The outcome: a token (expiresIn seconds after the request), or an
+	// error that is every one of is, that is an *Error and an
+	// *oauth2.RetrieveError of status when status != 0, and that is a
+	// *url.Error (a network failure) when network is set.
+	token     bool
+	expiresIn time.Duration
+	is        []error
+	status    int
+	network   bool
+	message   string // a substring of err.Error(), if not ""
+
+	attempts int // requests made, as RefreshEvent.Attempts reports them
+	requests int // requests the server recorded; -1 means attempts
+	// The virtual time the caller waited lies in [min, max].
+	min, max time.Duration
+}
+
+func faults(f ...entityauthtest.Fault) func(*entityauthtest.Server) []entityauthtest.Fault {
+	return func(*entityauthtest.Server) []entityauthtest.Fault { return f }
+}
+
+func times(n int, f entityauthtest.Fault) func(*entityauthtest.Server) []entityauthtest.Fault {
+	out := make([]entityauthtest.Fault, n)
+	for i := range out {
+		out[i] = f
+	}
+	return faults(out...)
+}
+
+// tokenBody returns a 200 JSON body with the canary token and the given
+// expiresIn, written as raw JSON.
+func tokenBody(expiresIn string) entityauthtest.Fault {
+	return entityauthtest.Fault{
+		Body:        `{"access_token":"` + canaryToken + `","expiresIn":` + expiresIn + `,"tokenType":"Bearer"}`,
+		ContentType: "application/json; charset=utf-8",
+	}
+}
+
+// routeTransport sends each request to the transport of its URL's host, so
+// that one client reaches several pipe servers.
+type routeTransport map[string]http.RoundTripper
+
+func (rt routeTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if t, ok := rt[r.URL.Host]; ok {
+		return t.RoundTrip(r)
+	}
+	return nil, fmt.Errorf("no route to %s", r.URL.Host)
+}
+
+// faultMatrix lists every fault of the token endpoint and how a TokenSource
+// with the default Config (3 attempts, 2 min refresh timeout) handles it.
+// 5xx, 429 and network failures are retried with backoff; every other
+// answer ends the refresh at once.
+var faultMatrix = []faultRow{
+	{
+		name:   "500 JSON, three times",
+		faults: times(3, entityauthtest.InternalServerError()),
+		is:     []error{ErrServer}, status: 500, message: "Internal server error",
+		attempts: 3, requests: -1, max: 1500 * time.Millisecond,
+	},
+	{
+		name:   "502 once, then a token",
+		faults: faults(entityauthtest.Fault{Status: 502, Body: "Bad Gateway"}),
+		token:  true, expiresIn: 4 * time.Hour,
+		attempts: 2, requests: -1, max: 500 * time.Millisecond,
+	},
+	{
+		name:   "503 with an HTML body, three times",
+		faults: times(3, entityauthtest.Fault{Status: 503, Body: htmlPage, ContentType: "text/html; charset=utf-8"}),
+		is:     []error{ErrServer}, status: 503,
+		attempts: 3, requests: -1, max: 1500 * time.Millisecond,
+	},
+	{
+		name:   "504 once, then a token",
+		faults: faults(entityauthtest.Fault{Status: 504}),
+		token:  true, expiresIn: 4 * time.Hour,
+		attempts: 2, requests: -1, max: 500 * time.Millisecond,
+	},
+	{
+		name:   "429 bare string once: waits out the 60 s window, then a token",
+		faults: faults(entityauthtest.Fault{Status: 429, JSON: tooMany}),
+		token:  true, expiresIn: 4 * time.Hour,
+		attempts: 2, requests: -1, min: 60 * time.Second, max: 66 * time.Second,
+	},
+	{
+		name:   "429 bare string, persistent: no wait past the refresh timeout",
+		faults: times(3, entityauthtest.Fault{Status: 429, JSON: tooMany}),
+		is:     []error{ErrRateLimited}, status: 429, message: tooMany,
+		attempts: 2, requests: -1, min: 60 * time.Second, max: 66 * time.Second,
+	},
+	{
+		name:   "429 Retry-After seconds",
+		faults: faults(entityauthtest.Fault{Status: 429, JSON: tooMany, RetryAfter: "7"}),
+		token:  true, expiresIn: 4 * time.Hour,
+		attempts: 2, requests: -1, min: 7 * time.Second, max: 7 * time.Second,
+	},
+	{
+		name: "429 Retry-After date",
+		faults: func(*entityauthtest.Server) []entityauthtest.Fault {
+			at := time.Now().Add(20 * time.Second).UTC().Format(http.TimeFormat)
+			return []entityauthtest.Fault{{Status: 429, JSON: tooMany, RetryAfter: at}}
+		},
+		token: true, expiresIn: 4 * time.Hour,
+		attempts: 2, requests: -1, min: 19 * time.Second, max: 20 * time.Second,
+	},
+	{
+		name: "connection refused (closed server)",
+		setup: func(t *testing.T, c *Config, _ *entityauthtest.Server) {
+			dead := entityauthtest.NewPipeServer(entityauthtest.Options{APIKey: canaryKey})
+			dead.Close()
+			c.BaseURL, c.HTTPClient = dead.URL, dead.Client()
+		},
+		is: []error{syscall.ECONNREFUSED}, network: true,
+		attempts: 3, requests: 0, max: 1500 * time.Millisecond,
+	},
+	{
+		name:     "connection closed by a dead host (SetDown)",
+		setup:    func(_ *testing.T, _ *Config, srv *entityauthtest.Server) { srv.SetDown(true) },
+		network:  true,
+		attempts: 3, requests: -1, max: 1500 * time.Millisecond,
+	},
+	{
+		name:   "connection reset mid-body once, then a token",
+		faults: faults(entityauthtest.Fault{TruncateAt: 25}),
+		token:  true, expiresIn: 4 * time.Hour,
+		attempts: 2, requests: -1, max: 500 * time.Millisecond,
+	},
+	{
+		name:     "connection dropped before headers, three times",
+		faults:   times(3, entityauthtest.Fault{Drop: true}),
+		network:  true,
+		attempts: 3, requests: -1, max: 1500 * time.Millisecond,
+	},
+	{
+		name:   "headers slower than RefreshTimeout",
+		faults: times(3, entityauthtest.Fault{Delay: time.Hour}),
+		setup:  func(_ *testing.T, c *Config, _ *entityauthtest.Server) { c.RefreshTimeout = 10 * time.Second },
+		is:     []error{context.DeadlineExceeded}, network: true,
+		attempts: 1, requests: -1, min: 10 * time.Second, max: 10 * time.Second,
+	},
+	{
+		name:   "headers slower than the HTTP client's timeout",
+		faults: times(3, entityauthtest.Fault{Delay: time.Hour}),
+		setup: func(_ *testing.T, c *Config, srv *entityauthtest.Server) {
+			c.HTTPClient = &http.Client{Transport: srv.Transport(), Timeout: 5 * time.Second}
+		},
+		network:  true,
+		attempts: 3, requests: -1, min: 15 * time.Second, max: 16500 * time.Millisecond,
+	},
+	{
+		name:     "truncated JSON",
+		faults:   faults(entityauthtest.Fault{Body: `{"access_token":"` + canaryToken, ContentType: "application/json"}),
+		is:       []error{ErrInvalidResponse},
+		attempts: 1, requests: -1,
+	},
+	{
+		name:     "200 with an HTML body",
+		faults:   faults(entityauthtest.Fault{Body: htmlPage, ContentType: "text/html"}),
+		is:       []error{ErrInvalidResponse},
+		attempts: 1, requests: -1,
+	},
+	{
+		name:     "200 with an empty token",
+		faults:   faults(entityauthtest.Fault{JSON: map[string]any{"access_token": "", "expiresIn": 14400, "tokenType": "Bearer"}}),
+		is:       []error{ErrInvalidResponse},
+		attempts: 1, requests: -1,
+	},
+	{name: "200 with expiresIn 0", faults: faults(tokenBody("0")), is: []error{ErrInvalidResponse}, attempts: 1, requests: -1},
+	{name: "200 with a negative expiresIn", faults: faults(tokenBody("-14400")), is: []error{ErrInvalidResponse}, attempts: 1, requests: -1},
+	{name: "200 with a huge expiresIn", faults: faults(tokenBody("1e300")), is: []error{ErrInvalidResponse}, attempts: 1, requests: -1},
+	{
+		name: "200 with a float expiresIn (accepted)", faults: faults(tokenBody("3600.5")),
+		token: true, expiresIn: 3600500 * time.Millisecond, attempts: 1, requests: -1,
+	},
+	{name: "200 with a string expiresIn", faults: faults(tokenBody(`"14400"`)), is: []error{ErrInvalidResponse}, attempts: 1, requests: -1},
+	{
+		name:     "200 larger than 1 MiB",
+		faults:   faults(entityauthtest.Fault{Oversize: maxBodySize + 1}),
+		is:       []error{ErrBodyTooLarge},
+		attempts: 1, requests: -1,
+	},
+	{
+		name:   "400 with an array message",
+		faults: faults(entityauthtest.Fault{Status: 400, JSON: map[string]any{"statusCode": 400, "message": []string{"ExpiresIn must be a whole number of hours"}, "error": "Bad Request"}}),
+		is:     []error{ErrBadRequest}, status: 400, message: "ExpiresIn must be a whole number of hours",
+		attempts: 1, requests: -1,
+	},
+	{
+		name:   "401 with a string message",
+		faults: faults(entityauthtest.Fault{Status: 401, JSON: map[string]any{"statusCode": 401, "message": "access_denied", "error": "Unauthorized"}}),
+		is:     []error{ErrUnauthorized}, status: 401, message: "access_denied",
+		attempts: 1, requests: -1,
+	},
+	{
+		name:   "401 with an array message",
+		faults: faults(entityauthtest.Fault{Status: 401, JSON: map[string]any{"statusCode": 401, "message": []string{"Access denied."}, "error": "Unauthorized"}}),
+		is:     []error{ErrUnauthorized}, status: 401, message: "Access denied.",
+		attempts: 1, requests: -1,
+	},
+	{
+		name: "401 echoing the key",
+		faults: faults(entityauthtest.Fault{Status: 401, JSON: map[string]any{
+			"statusCode": 401, "message": []string{"no app for key " + canaryKey}, "error": "Unauthorized " + canaryKey,
+		}}),
+		is: []error{ErrUnauthorized}, status: 401, message: "no app for key [REDACTED]",
+		attempts: 1, requests: -1,
+	},
+	{
+		name:   "403 with an object body",
+		faults: faults(entityauthtest.Fault{Status: 403, JSON: map[string]any{"error": "Insufficient credits or no active plan"}}),
+		is:     []error{ErrForbidden}, status: 403,
+		attempts: 1, requests: -1,
+	},
+	{
+		name:   "404 with an HTML body",
+		faults: faults(entityauthtest.Fault{Status: 404, Body: htmlPage, ContentType: "text/html"}),
+		is:     []error{ErrUnexpectedStatus}, status: 404,
+		attempts: 1, requests: -1,
+	},
+	{
+		name: "redirect to another host",
+		setup: func(t *testing.T, c *Config, srv *entityauthtest.Server) {
+			other := entityauthtest.NewPipeServer(entityauthtest.Options{})
+			t.Cleanup(func() {
+				if n := len(other.Requests()); n != 0 {
+					t.Errorf("the redirect's target got %d requests; want 0 (the key must not follow)", n)
+				}
+				other.Close()
+			})
+			u, _ := url.Parse(srv.URL)
+			o, _ := url.Parse(other.URL)
+			c.HTTPClient = &http.Client{Transport: routeTransport{u.Host: srv.Transport(), o.Host: other.Transport()}}
+			srv.Enqueue(entityauthtest.TokenEndpoint, entityauthtest.Fault{Status: 307, Redirect: other.URL + "/api/v1/app/oauth"})
+		},
+		is: []error{ErrUnexpectedStatus}, status: 307, message: "redirects are not followed",
+		attempts: 1, requests: -1,
+	},
+}
+
+// TestFaultMatrix runs every row of faultMatrix against a TokenSource in its
+// own synctest bubble, with the canary key, and checks the outcome, the
+// number of attempts, the virtual time waited, and that neither the key nor
+// any token shows in the error.
+func TestFaultMatrix(t *testing.T) {
+	handled := 0
+	for _, row := range faultMatrix {
+		if t.Run(row.name, func(t *testing.T) { runFaultRow(t, row) }) {
+			handled++
+		}
+	}
+	t.Logf("%d faults, %d handled as specified", len(faultMatrix), handled)
+}
+
+func runFaultRow(t *testing.T, row faultRow) {
+	bubble(t, entityauthtest.Options{APIKey: canaryKey}, func(t *testing.T, srv *entityauthtest.Server) {
+		c := configFor(srv)
+		var events []RefreshEvent
+		c.OnRefresh = func(ev RefreshEvent) { events = append(events, ev) }
+		if row.faults != nil {
+			srv.Enqueue(entityauthtest.TokenEndpoint, row.faults(srv)...)
+		}
+		if row.setup != nil {
+			row.setup(t, c, srv)
+		}
+		ts := c.TokenSource(t.Context())
+
+		start := time.Now()
+		tok, err := callNoPanic(t, ts)
+		elapsed := time.Since(start)
+
+		if row.token {
+			if err != nil {
+				t.Fatalf("Token: %v; want a token", err)
+			}
+			if tok.AccessToken == "" || !tok.Expiry.Equal(srv.Requests()[len(srv.Requests())-1].Time.Add(row.expiresIn)) {
+				t.Errorf("token = %q expiring %v; want a token expiring %v after the last request", tok.AccessToken, tok.Expiry, row.expiresIn)
+			}
+		} else {
+			checkFaultError(t, row, err)
+		}
+
+		if len(events) != 1 {
+			t.Fatalf("refresh events = %d; want 1", len(events))
+		}
+		if got := events[0].Attempts; got != row.attempts {
+			t.Errorf("attempts = %d; want %d", got, row.attempts)
+		}
+		wantRequests := row.requests
+		if wantRequests < 0 {
+			wantRequests = row.attempts
+		}
+		if got := srv.TokenRequests(); got != wantRequests {
+			t.Errorf("token requests recorded = %d; want %d", got, wantRequests)
+		}
+		if elapsed < row.min || elapsed > row.max {
+			t.Errorf("waited %v; want within [%v, %v]", elapsed, row.min, row.max)
+		}
+
+		secrets := append([]string{canaryKey, canaryToken}, issuedTokens(srv)...)
+		if tok != nil {
+			secrets = append(secrets, tok.AccessToken)
+		}
+		for _, s := range errorTexts(err) {
+			if leak := findSecret(s, secrets...); leak != "" {
+				t.Errorf("error text holds %s (%d bytes of text, not shown)", leak, len(s))
+			}
+		}
+	})
+}
+
+// callNoPanic calls ts.Token and turns a panic into a test failure.
+func callNoPanic(t *testing.T, ts *TokenSource) (tok *oauth2.Token, err error) {
+	t.Helper()
+	defer func() {
+		if p := recover(); p != nil {
+			t.Fatalf("Token panicked: %v", p)
+		}
+	}()
+	return ts.Token()
+}
+
+// checkFaultError checks that err is the error class that row wants.
+func checkFaultError(t *testing.T, row faultRow, err error) {
+	t.Helper()
+	if err == nil {
+		t.Fatal("Token succeeded; want an error")
+	}
+	if !strings.HasPrefix(err.Error(), "entityauth: ") {
+		t.Errorf("Error() = %q; want the prefix entityauth: ", err)
+	}
+	for _, want := range row.is {
+		if !errors.Is(err, want) {
+			t.Errorf("errors.Is(%v, %v) = false; want true", err, want)
+		}
+	}
+	var e *Error
+	var re *oauth2.RetrieveError
+	isStatus := errors.As(err, &e)
+	if isRetrieve := errors.As(err, &re); isStatus != isRetrieve {
+		t.Errorf("errors.As *Error = %v, *oauth2.RetrieveError = %v; want both or neither", isStatus, isRetrieve)
+	}
+	switch {
+	case row.status == 0 && isStatus:
+		t.Errorf("error %v is an *Error of status %d; want no status error", err, e.StatusCode)
+	case row.status != 0 && !isStatus:
+		t.Errorf("error %v is not an *Error; want status %d", err, row.status)
+	case row.status != 0:
+		if e.StatusCode != row.status || re.Response == nil || re.Response.StatusCode != row.status {
+			t.Errorf("*Error status = %d, RetrieveError status = %v; want %d", e.StatusCode, re.Response, row.status)
+		}
+		if got := re.Response.Request.Header.Get(secretHeader); got != redacted {
+			t.Errorf("RetrieveError.Response.Request %s = %q; want %q", secretHeader, got, redacted)
+		}
+		if leak := findSecret(string(re.Body), canaryKey); leak != "" {
+			t.Errorf("RetrieveError.Body holds %s", leak)
+		}
+	}
+	var ue *url.Error
+	if got := errors.As(err, &ue); got != row.network {
+		t.Errorf("errors.As(%v, *url.Error) = %v; want %v", err, got, row.network)
+	}
+	var ne net.Error
+	if row.network && row.min > 0 && (!errors.As(err, &ne) || !ne.Timeout()) {
+		t.Errorf("error %v is not a net.Error timeout; want one", err)
+	}
+	if row.message != "" && !strings.Contains(err.Error(), row.message) {
+		t.Errorf("Error() = %q; want it to carry %q", err, row.message)
+	}
+}
+
+// errorTexts returns every way a user might print err.
+func errorTexts(err error) []string {
+	if err == nil {
+		return nil
+	}
+	out := []string{err.Error()}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
+		out = append(out, fmt.Sprintf(verb, err))
+	}
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		out = append(out, re.Error(), fmt.Sprintf("%+v", re))
+	}
+	return out
+}
+
+// Canaries: the key the fake accepts, and a token that fault bodies carry.
+// Neither may ever show in an error.
+var (
+	canaryKey   = "ca0a0e" + strings.Repeat("0", 23) + "." + strings.Repeat("5ec0e7", 16) + "a"
+	canaryToken = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJjYW5hcnkiOiJtYXRyaXgtdG9rZW4ifQ.c2lnbmF0dXJlLW9mLXRoZS1jYW5hcnk"
+)
+
+// findSecret returns a description of the first secret found in text, or "".
+// A secret is also found by its most telling part: the part of a key after
+// its dot, and the payload or the signature of a JWT.
+func findSecret(text string, secrets ...string) string {
+	for _, s := range secrets {
+		if s == "" {
+			continue
+		}
+		parts := []string{s}
+		if i := strings.IndexByte(s, '.'); i >= 0 {
+			parts = append(parts, strings.Split(s, ".")[1:]...)
+		}
+		for _, p := range parts {
+			if len(p) >= 16 && strings.Contains(text, p) {
+				return fmt.Sprintf("a secret (%.6s…)", s)
+			}
+		}
+	}
+	return ""
+}
+
+// issuedTokens returns every bearer token that srv saw on a request.
+func issuedTokens(srv *entityauthtest.Server) []string {
+	var out []string
+	for _, r := range srv.Requests() {
+		if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+			out = append(out, tok)
+		}
+	}
+	return out
+}
