@@ -26,6 +26,12 @@ const (
 // maxSecretFile bounds what --secret-file reads.
 const maxSecretFile = 64 << 10
 
+// refreshTimeout bounds one fetch, retries included. It is also the ttl of
+// the cache's lock, so it bounds how long other runs wait for a run that was
+// killed while fetching. A 429 without Retry-After, whose wait (60 s) would
+// outlast it, fails at once with the server's message.
+const refreshTimeout = 15 * time.Second
+
 // token is the token command.
 func (c *cli) token(args []string) int {
 	fs := flags("token", "[flags]",
@@ -33,7 +39,8 @@ func (c *cli) token(args []string) int {
 			"or from --secret-file, never from a flag. Tokens are cached, encrypted under a key\n"+
 			"derived from the secret, in the user cache directory (entityauth/), and served\n"+
 			"from there while more than a minute of their life is left, so that a script may\n"+
-			"call this in a loop without reaching the server's limit of 10 requests a minute.\n\n"+
+			"call this in a loop without reaching the server's limit of 10 requests a minute.\n"+
+			"A fetch, retries included, gives up after 15 s.\n\n"+
 			"  curl -H \"$(entityauth token --format header)\" https://api.entity.hypersign.id/api/v1/did")
 	secretFile := fs.String("secret-file", "", "read the API secret key from `PATH` (- for standard input)")
 	baseURL := fs.String("base-url", c.getenv(envBaseURL), "token service base `URL` (env "+envBaseURL+"; default "+entityauth.DefaultBaseURL+")")
@@ -53,7 +60,7 @@ func (c *cli) token(args []string) int {
 	default:
 		return c.usageError(fs, fmt.Sprintf("--format must be raw, json or header, not %q", *format))
 	}
-	cfg := entityauth.Config{BaseURL: *baseURL, Origin: *origin, GrantType: *grantType}
+	cfg := entityauth.Config{BaseURL: *baseURL, Origin: *origin, GrantType: *grantType, RefreshTimeout: refreshTimeout}
 	if *lifetime != "" {
 		d, err := time.ParseDuration(*lifetime)
 		if err != nil || d < time.Hour || d%time.Hour != 0 {

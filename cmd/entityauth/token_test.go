@@ -245,6 +245,19 @@ func TestTokenServerErrors(t *testing.T) {
 		t.Errorf("stderr = %q; want the server's message", r.stderr)
 	}
 	assertNoSecrets(t, "stderr", r.stderr, srv.APIKey())
+
+	// A 429 without Retry-After would mean a 60 s wait, beyond the CLI's
+	// 15 s bound: the run fails at once with the server's message.
+	srv.Enqueue(entityauthtest.TokenEndpoint, entityauthtest.Fault{Status: 429, JSON: "Too many requests. Try again later."})
+	start := time.Now()
+	r = e.run("", "token", "--no-cache")
+	r.want(t, 1)
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("a 429 took %v to fail; want it at once", d)
+	}
+	if !strings.Contains(r.stderr, "429") || !strings.Contains(r.stderr, "Too many requests") {
+		t.Errorf("stderr = %q; want the status and the server's message", r.stderr)
+	}
 }
 
 // TestTokenCache is the criterion: 12 calls in a row make one token
@@ -366,18 +379,22 @@ func TestTokenParallel(t *testing.T) {
 		wg.Go(func() { results[i] = e.run("", "token") })
 	}
 	wg.Wait()
+	secrets := []string{srv.APIKey()}
 	for i, r := range results {
 		if r.code != 0 {
 			t.Fatalf("run %d: exit %d; stderr %s", i, r.code, r.stderr)
 		}
-		checkToken(t, strings.TrimSpace(r.stdout))
+		tok := strings.TrimSpace(r.stdout)
+		checkToken(t, tok)
+		secrets = append(secrets, tok)
+		assertNoSecrets(t, "stderr", r.stderr, srv.APIKey())
 	}
 	got := srv.TokenRequests()
 	t.Logf("token requests for 8 parallel runs: %d", got)
 	if got > 2 {
 		t.Errorf("token requests for 8 parallel runs = %d; want at most 2", got)
 	}
-	assertCacheClean(t, e, srv.APIKey())
+	assertCacheClean(t, e, secrets...)
 	// And the cache is intact: the next call needs no request.
 	e.run("", "token").want(t, 0)
 	if after := srv.TokenRequests(); after != got {

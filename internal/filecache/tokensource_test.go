@@ -40,7 +40,15 @@ func TestTokenSourceServesOnlyBeforeMandatoryWindow(t *testing.T) {
 		if got := srv.TokenRequests(); got != 1 {
 			t.Fatalf("token requests = %d; want 1", got)
 		}
-		time.Sleep(4*time.Hour - 61*time.Second)
+		// Inside the advisory window (the last hour), runs keep being served
+		// from the file: a run never refreshes ahead of time.
+		time.Sleep(4*time.Hour - 30*time.Minute)
+		for range 3 {
+			if run() != first || srv.TokenRequests() != 1 {
+				t.Fatalf("30 min before expiry: token requests = %d; want the cached token and 1 request", srv.TokenRequests())
+			}
+		}
+		time.Sleep(30*time.Minute - 61*time.Second)
 		if run() != first || srv.TokenRequests() != 1 {
 			t.Fatalf("61 s before expiry: token requests = %d; want the cached token and 1 request", srv.TokenRequests())
 		}
