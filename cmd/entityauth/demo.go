@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/oauth2"
-
 	"github.com/entity-studio-go/entityauth"
 	"github.com/entity-studio-go/entityauth/entityauthtest"
 )
@@ -42,21 +40,29 @@ func (c *cli) runDemo(ctx context.Context) error {
 	srv := entityauthtest.NewServer(entityauthtest.Options{})
 	defer srv.Close()
 	w.printf("A fake Entity Studio is serving at %s (in this process, loopback only).\n", srv.URL)
-	w.printf("Its API key is random and lives only in this process.\n")
+	w.printf("Its API key is random and lives only in this process. Lines starting with\n")
+	w.printf("\"wire:\" are the requests that reach the fake.\n")
+
+	// No Config.Cache: the demo keeps tokens in memory and leaves no files.
+	cfg := entityauth.Config{
+		APISecretKey: srv.APIKey(),
+		BaseURL:      srv.URL,
+		HTTPClient:   &http.Client{Transport: wireLog{w: w, base: srv.Client().Transport}},
+	}
 
 	step(w, 1, "Fetch a token through the library")
 	w.printf("    cfg := entityauth.Config{APISecretKey: key, BaseURL: %q}\n", srv.URL)
-	w.printf("    ts := cfg.TokenSource(ctx); tok, err := ts.Token()\n")
-	// No Config.Cache: the demo keeps tokens in memory and leaves no files.
-	cfg := entityauth.Config{APISecretKey: srv.APIKey(), BaseURL: srv.URL, HTTPClient: srv.Client()}
-	ts := cfg.TokenSource(ctx)
-	tok, err := ts.TokenContext(ctx)
+	w.printf("    client := cfg.Client(ctx)  // an *http.Client for the SSI API\n")
+	w.printf("    ts := client.Transport.(*entityauth.Transport).Source  // its TokenSource\n")
+	w.printf("    tok, err := ts.Token()\n")
+	client := cfg.Client(ctx)
+	ts := client.Transport.(*entityauth.Transport).Source
+	tok, err := ts.Token()
 	if err != nil {
 		return err
 	}
 	w.printf("    -> %s token %s, expires %s (in %v)\n", tok.Type(), redactToken(tok.AccessToken),
 		tok.Expiry.UTC().Format(time.RFC3339), time.Until(tok.Expiry).Round(time.Second))
-	w.printf("    token requests so far: %d\n", srv.TokenRequests())
 
 	step(w, 2, "Inspect it (what `entityauth inspect` shows)")
 	d, err := decodeToken(tok.AccessToken)
@@ -67,21 +73,20 @@ func (c *cli) runDemo(ctx context.Context) error {
 	d.writeText(&sb, time.Now())
 	w.printf("%s", indent(sb.String(), "    "))
 
-	step(w, 3, "Call the SSI API with the token")
-	w.printf("    client := &http.Client{Transport: &oauth2.Transport{Source: ts}}\n")
-	client := &http.Client{Transport: &oauth2.Transport{Source: ts, Base: srv.Client().Transport}}
+	step(w, 3, "Call the SSI API through Config.Client")
+	w.printf("    resp, err := client.Get(%q)\n", srv.URL+"/api/v1/did")
 	status, body, err := get(ctx, client, srv.URL+"/api/v1/did")
 	if err != nil {
 		return err
 	}
-	w.printf("    GET /api/v1/did -> %s %s\n", status, body)
+	w.printf("    -> %s %s\n", status, body)
 
 	step(w, 4, "A cached call makes no token request")
 	before := srv.TokenRequests()
 	if status, _, err = get(ctx, client, srv.URL+"/api/v1/did"); err != nil {
 		return err
 	}
-	w.printf("    GET /api/v1/did -> %s; token requests: %d before, %d after (served from the cache)\n",
+	w.printf("    -> %s; token requests: %d before, %d after (the token came from memory)\n",
 		status, before, srv.TokenRequests())
 	if after := srv.TokenRequests(); after != before {
 		return fmt.Errorf("the cached call made %d token requests", after-before)
@@ -89,32 +94,37 @@ func (c *cli) runDemo(ctx context.Context) error {
 
 	step(w, 5, "Recover from a forced 401 with one refresh")
 	srv.DropSessions()
-	w.printf("    the fake drops every session (as the real server may before a token's exp)\n")
-	before = srv.TokenRequests()
-	status, body, err = get(ctx, client, srv.URL+"/api/v1/did")
-	if err != nil {
+	w.printf("    The fake drops every session, as the real server may before a token's exp.\n")
+	w.printf("    The same call: the client gets 401, drops the token, fetches one, retries once.\n")
+	before, apiBefore := srv.TokenRequests(), srv.APIRequests()
+	if status, body, err = get(ctx, client, srv.URL+"/api/v1/did"); err != nil {
 		return err
 	}
-	w.printf("    GET /api/v1/did -> %s %s\n", status, body)
-	if strings.HasPrefix(status, "401") {
-		rejected, err := ts.TokenContext(ctx)
-		if err != nil {
-			return err
-		}
-		ts.Invalidate(rejected)
-		w.printf("    ts.Invalidate(rejected token) and retry once\n")
-		if status, _, err = get(ctx, client, srv.URL+"/api/v1/did"); err != nil {
-			return err
-		}
-		w.printf("    GET /api/v1/did -> %s\n", status)
-	}
-	refreshes := srv.TokenRequests() - before
-	w.printf("    token requests for the recovery: %d\n", refreshes)
-	if !strings.HasPrefix(status, "200") || refreshes != 1 {
-		return fmt.Errorf("recovery ended with %s after %d token requests; want 200 after 1", status, refreshes)
+	refreshes, calls := srv.TokenRequests()-before, srv.APIRequests()-apiBefore
+	w.printf("    -> %s %s\n", status, body)
+	w.printf("    token requests for the recovery: %d; API requests: %d\n", refreshes, calls)
+	if !strings.HasPrefix(status, "200") || refreshes != 1 || calls != 2 {
+		return fmt.Errorf("recovery ended with %s after %d token and %d API requests; want 200 after 1 and 2", status, refreshes, calls)
 	}
 	w.printf("\nIn all: %d token requests, %d SSI API requests.\n", srv.TokenRequests(), srv.APIRequests())
 	return nil
+}
+
+// wireLog is a RoundTripper that prints each request's method, path and
+// status, and never a header.
+type wireLog struct {
+	w    *output
+	base http.RoundTripper
+}
+
+func (l wireLog) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := l.base.RoundTrip(req)
+	if err != nil {
+		l.w.printf("    wire: %s %s -> %v\n", req.Method, req.URL.Path, err)
+		return nil, err
+	}
+	l.w.printf("    wire: %s %s -> %s\n", req.Method, req.URL.Path, resp.Status)
+	return resp, nil
 }
 
 func step(w *output, n int, title string) {

@@ -22,13 +22,13 @@ func TestDemo(t *testing.T) {
 		"eyJhbGciOi…(redacted)",
 		"2. Inspect it",
 		"WITHOUT verifying",
-		"3. Call the SSI API",
+		"3. Call the SSI API through Config.Client",
 		"GET /api/v1/did -> 200 OK",
 		"4. A cached call makes no token request",
 		"token requests: 1 before, 1 after",
 		"5. Recover from a forced 401",
-		"401 Unauthorized",
-		"token requests for the recovery: 1",
+		"wire: GET /api/v1/did -> 401 Unauthorized",
+		"token requests for the recovery: 1; API requests: 2",
 		"In all: 2 token requests",
 	} {
 		if !strings.Contains(r.stdout, want) {
