@@ -26,18 +26,30 @@
 //
 // [Config.Token] fetches one token without caching.
 //
-// # Using the token
+// # Calling the SSI API
+//
+// Most users call [Config.Client], which returns an *http.Client that sets
+// "Authorization: Bearer" (and Origin) on every request:
+//
+//	client := cfg.Client(ctx)
+//	resp, err := client.Get("https://api.entity.hypersign.id/api/v1/did")
+//
+// When the API answers 401, for example because the server dropped the
+// session before the token's expiry, the client drops that token, fetches a
+// fresh one and sends the request once more; a second 401, and every 400 or
+// 403, goes back to the caller. [Transport] is the http.RoundTripper behind
+// it, for building your own stack.
 //
 // Do not pass a TokenSource to [oauth2.NewClient] or [oauth2.ReuseTokenSource]:
 // they wrap it in a ReuseTokenSource, whose own cache holds the token until
-// it has all but expired and defeats the refresh-ahead. Use Config.Client, or
-// build the transport yourself:
+// it has all but expired and defeats the refresh-ahead, and they never refresh
+// on 401. If you build the transport yourself, use [Transport], or at least
+// [oauth2.Transport]:
 //
-//	client := &http.Client{Transport: &oauth2.Transport{Source: ts}}
+//	client := &http.Client{Transport: &entityauth.Transport{Source: ts}}
 //
-// When an API answers 401 to a token, call [TokenSource.Invalidate] with it
-// before one retry: it expires the cached token only if it is still that one,
-// so a burst of 401s costs one new token.
+// [TokenSource.Invalidate] expires the cached token only if it is still the
+// rejected one, so a burst of 401s costs one new token.
 //
 // # Errors
 //
@@ -50,8 +62,10 @@
 // # Security
 //
 // The base URL must be https, or plain http to a loopback host; anything else
-// fails with [ErrInsecureURL] before any connection. Redirects are not
-// followed. Response bodies are read through a 1 MiB cap. The API secret key
+// fails with [ErrInsecureURL] before any connection, and [Transport] refuses
+// to send a token over plain http off loopback. Token requests never follow
+// redirects; API requests redirected to another host go without the token
+// unless Config.APIHosts lists that host. Response bodies are read through a 1 MiB cap. The API secret key
 // and the tokens never appear in errors or log records, and Config and
 // TokenSource print redacted under fmt and [log/slog]. A [Cache] only ever
 // sees tokens sealed with AES-GCM under a key derived from the API secret key.
