@@ -13,101 +13,102 @@ import (
 	"time"
 )
 
-// TestFake starts `entityauth fake` on a free loopback port, gets a token
-// from it with `entityauth token`, and stops it with SIGINT.
-func TestFake(t *testing.T) {
-	e := newEnv(t)
+// fakeProc is a running `entityauth fake --addr 127.0.0.1:0`.
+type fakeProc struct {
+	cmd    *exec.Cmd
+	stdout *bufio.Scanner
+	stderr strings.Builder
+	url    string // from the first line of the banner
+}
+
+func startFake(t *testing.T) *fakeProc {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, "fake", "--addr", "127.0.0.1:0")
-	cmd.Env = e.vars
-	stdout, err := cmd.StdoutPipe()
+	t.Cleanup(cancel)
+	f := &fakeProc{cmd: exec.CommandContext(ctx, binary, "fake", "--addr", "127.0.0.1:0")}
+	f.cmd.Env = newEnv(t).vars
+	f.cmd.Stderr = &f.stderr
+	stdout, err := f.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
+	if err := f.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = cmd.Process.Kill() }()
+	t.Cleanup(func() { _ = f.cmd.Process.Kill() })
+	f.stdout = bufio.NewScanner(stdout)
+	if !f.stdout.Scan() {
+		t.Fatalf("fake printed nothing: %v", f.stdout.Err())
+	}
+	f.url = strings.TrimPrefix(f.stdout.Text(), "Fake Entity Studio at ")
+	if !strings.HasPrefix(f.url, "http://127.0.0.1:") {
+		t.Fatalf("fake's first line = %q; want its loopback URL", f.stdout.Text())
+	}
+	return f
+}
 
-	// Read the banner: the URL, then the key on the line after its label.
-	var url, key, banner string
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		line := sc.Text()
+// stop sends sig, drains stdout and checks that the fake exits 0.
+func (f *fakeProc) stop(t *testing.T, sig os.Signal) {
+	t.Helper()
+	if err := f.cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	for f.stdout.Scan() {
+	}
+	if err := f.cmd.Wait(); err != nil {
+		t.Fatalf("fake after %v: %v; want exit 0\nstderr: %s", sig, err, f.stderr.String())
+	}
+}
+
+// TestFake starts `entityauth fake`, gets a token from it with
+// `entityauth token`, calls its SSI API, and stops it with SIGINT.
+func TestFake(t *testing.T) {
+	f := startFake(t)
+	// The key is on the line after its label.
+	var key, banner string
+	for f.stdout.Scan() {
+		line := f.stdout.Text()
 		banner += line + "\n"
-		if u, ok := strings.CutPrefix(line, "Fake Entity Studio at "); ok {
-			url = u
-		}
-		if strings.Contains(line, "fake's API key") && sc.Scan() {
-			key = strings.TrimSpace(sc.Text())
+		if strings.Contains(line, "fake's API key") && f.stdout.Scan() {
+			key = strings.TrimSpace(f.stdout.Text())
 		}
 		if strings.HasPrefix(line, "Stop with") {
 			break
 		}
 	}
-	if !strings.HasPrefix(url, "http://127.0.0.1:") || len(key) != 127 {
-		t.Fatalf("banner without a loopback URL and a 127-character key:\n%s", banner)
+	if len(key) != 127 {
+		t.Fatalf("banner without a 127-character key:\n%s", banner)
 	}
-	go func() { _, _ = io.Copy(io.Discard, stdout) }()
 
-	r := newEnv(t, envSecret+"="+key, envBaseURL+"="+url).run("", "token", "--format", "header")
+	r := newEnv(t, envSecret+"="+key, envBaseURL+"="+f.url).run("", "token", "--format", "header")
 	r.want(t, 0)
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+"/api/v1/did", nil)
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, f.url+"/api/v1/did", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	req.Header.Set("Authorization", strings.TrimPrefix(strings.TrimSpace(r.stdout), "Authorization: "))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
+	_, _ = io.Copy(io.Discard, resp.Body)
 	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("GET /api/v1/did with the fake's token: %s; want 200", resp.Status)
 	}
 
-	if err := cmd.Process.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("fake after SIGINT: %v; want exit 0\nstderr: %s", err, stderr.String())
-	}
+	f.stop(t, os.Interrupt)
 	// The log names the requests but never the key or a token.
-	if !strings.Contains(stderr.String(), "/api/v1/app/oauth") {
-		t.Errorf("fake's log lacks the token request:\n%s", stderr.String())
+	log := f.stderr.String()
+	if !strings.Contains(log, "/api/v1/app/oauth") || !strings.Contains(log, "/api/v1/did") {
+		t.Errorf("fake's log lacks the requests:\n%s", log)
 	}
-	assertNoSecrets(t, "fake's log", stderr.String(), key)
+	assertNoSecrets(t, "fake's log", log, key)
 }
 
 func TestFakeSIGTERMAndBusyPort(t *testing.T) {
-	e := newEnv(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, "fake", "--addr", "127.0.0.1:0")
-	cmd.Env = e.vars
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = cmd.Process.Kill() }()
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := strings.TrimPrefix(strings.TrimSpace(line), "Fake Entity Studio at http://")
-
+	f := startFake(t)
 	// A second fake on the same port fails with exit 1.
-	r := e.run("", "fake", "--addr", addr)
-	r.want(t, 1)
-
-	go func() { _, _ = io.Copy(io.Discard, stdout) }()
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("fake after SIGTERM: %v; want exit 0", err)
-	}
+	newEnv(t).run("", "fake", "--addr", strings.TrimPrefix(f.url, "http://")).want(t, 1)
+	f.stop(t, syscall.SIGTERM)
 }
