@@ -19,24 +19,25 @@ func (c *cli) version(args []string) int {
 		c.stdout.printf("%s\n", "entityauth (no build information)")
 		return exitOK
 	}
-	v := info.Main.Version
-	if v == "" {
-		v = "(devel)"
-	}
-	line := "entityauth " + v
-	var rev, modified string
-	for _, s := range info.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			modified = s.Value
+	// A module version ("v1.2.0", or a pseudo-version that holds the
+	// revision) says it all; a (devel) build gets the VCS revision, if any.
+	line := "entityauth " + info.Main.Version
+	if info.Main.Version == "" || info.Main.Version == "(devel)" {
+		line = "entityauth (devel)"
+		var rev, modified string
+		for _, s := range info.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				modified = s.Value
+			}
 		}
-	}
-	if rev != "" {
-		line += " " + rev[:min(len(rev), 12)]
-		if modified == "true" {
-			line += "+dirty"
+		if rev != "" {
+			line += " " + rev[:min(len(rev), 12)]
+			if modified == "true" {
+				line += "+dirty"
+			}
 		}
 	}
 	c.stdout.printf("%s %s\n", line, info.GoVersion)
