@@ -28,8 +28,10 @@ import (
 // needs a token it first Loads one; failing that, it takes the Lock (for
 // Config.RefreshTimeout), Loads again, fetches, Stores, and unlocks. If
 // another holder has the lock ([ErrLocked]) it keeps serving a token still
-// before its mandatory window, or else polls Load for up to half of
-// RefreshTimeout and then fetches itself. On any other Cache error it
+// before its mandatory window, or else polls Load, and tries the Lock again
+// after each miss (so that when a holder dies and its lock expires, one
+// waiter refreshes for all), for up to half of RefreshTimeout, and then
+// fetches itself. On any other Cache error it
 // fetches directly and logs the first such error.
 type Cache interface {
 	// Load returns the entry stored under key, or ErrCacheMiss.
@@ -159,18 +161,7 @@ func (s *TokenSource) obtain(ctx context.Context, progress func(error)) (*result
 	unlock, err := s.cfg.Cache.Lock(ctx, s.cacheKey, s.timeout)
 	switch {
 	case err == nil:
-		defer func() {
-			uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			defer cancel()
-			if err := unlock(uctx); err != nil {
-				s.cacheFailed("unlock", err)
-			}
-		}()
-		// Another holder may have stored a token just before we locked.
-		if res, err := s.load(ctx); err == nil && res != nil {
-			return res, 0, nil
-		}
-		return s.fetchAndStore(ctx, progress)
+		return s.fetchLocked(ctx, unlock, progress)
 	case errors.Is(err, ErrLocked):
 		return s.awaitHolder(ctx, progress)
 	default:
@@ -180,8 +171,9 @@ func (s *TokenSource) obtain(ctx context.Context, progress func(error)) (*result
 }
 
 // awaitHolder handles a lock held elsewhere: keep serving a token before
-// its mandatory window, else poll Load for half of the refresh timeout (the
-// other half is left for fetching), and then fetch.
+// its mandatory window, else poll Load, and the Lock after each miss, for
+// half of the refresh timeout (the other half is left for fetching), and
+// then fetch.
 func (s *TokenSource) awaitHolder(ctx context.Context, progress func(error)) (*result, int, error) {
 	if e := s.cur.Load(); e != nil && time.Now().Before(e.mandatory) {
 		return nil, 0, nil
@@ -199,6 +191,33 @@ func (s *TokenSource) awaitHolder(ctx context.Context, progress func(error)) (*r
 		if res != nil {
 			return res, 0, nil
 		}
+		// A holder that died leaves its lock to expire: whoever takes it
+		// next refreshes for everyone, rather than every waiter fetching.
+		unlock, err := s.cfg.Cache.Lock(ctx, s.cacheKey, s.timeout)
+		switch {
+		case err == nil:
+			return s.fetchLocked(ctx, unlock, progress)
+		case !errors.Is(err, ErrLocked):
+			s.cacheFailed("lock", err)
+			return s.fetchAndStore(ctx, progress)
+		}
+	}
+	return s.fetchAndStore(ctx, progress)
+}
+
+// fetchLocked runs under the Cache's lock: it loads once more, since another
+// holder may have stored a token just before the lock was taken, else it
+// fetches and stores. It then releases the lock.
+func (s *TokenSource) fetchLocked(ctx context.Context, unlock func(context.Context) error, progress func(error)) (*result, int, error) {
+	defer func() {
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := unlock(uctx); err != nil {
+			s.cacheFailed("unlock", err)
+		}
+	}()
+	if res, err := s.load(ctx); err == nil && res != nil {
+		return res, 0, nil
 	}
 	return s.fetchAndStore(ctx, progress)
 }

@@ -218,6 +218,29 @@ func TestCacheLockedElsewhere(t *testing.T) {
 			}
 		})
 	})
+	t.Run("holder died", func(t *testing.T) {
+		// A holder took the lock for 5 s and died. Five waiters poll; once
+		// the lock expires, one takes it and refreshes for all.
+		bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
+			c, cache := cachedConfig(srv)
+			if _, err := cache.Lock(context.Background(), c.CacheKey(), 5*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			var wg sync.WaitGroup
+			for range 5 {
+				ts := c.TokenSource(t.Context())
+				wg.Go(func() { mustToken(t, ts) })
+			}
+			wg.Wait()
+			if el := time.Since(start); el < 5*time.Second || el > 5*time.Second+2*(pollCap+pollBase) {
+				t.Errorf("waiters got a token after %v; want soon after the dead holder's 5s lock expired", el)
+			}
+			if got := srv.TokenRequests(); got != 1 {
+				t.Errorf("token requests = %d; want 1 (one waiter refreshes for all)", got)
+			}
+		})
+	})
 	t.Run("fetch after polling", func(t *testing.T) {
 		bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
 			c, cache := cachedConfig(srv)
