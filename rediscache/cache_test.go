@@ -111,7 +111,7 @@ func TestRedisLock(t *testing.T) {
 	if err != nil {
 		t.Fatalf("b.Lock of another key: %v", err)
 	}
-	defer unlockOther(ctx)
+	defer func() { _ = unlockOther(ctx) }()
 
 	if err := unlock(ctx); err != nil {
 		t.Fatalf("unlock: %v", err)
@@ -191,8 +191,7 @@ func TestRedisLockExpires(t *testing.T) {
 // error that is neither a miss nor ErrLocked, so the TokenSource falls back.
 func TestCacheDown(t *testing.T) {
 	port := freePort(t) // nothing listens there any more
-	rc := redis.NewClient(&redis.Options{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), MaxRetries: -1})
-	defer rc.Close()
+	rc := newClient(t, &redis.Options{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), MaxRetries: -1})
 	const opTimeout = 100 * time.Millisecond
 	c := rediscache.New(rc, rediscache.Options{OpTimeout: opTimeout})
 	ctx := t.Context()
@@ -226,8 +225,7 @@ func TestCacheDown(t *testing.T) {
 func TestRedisSlowIsBounded(t *testing.T) {
 	addr := testRedisAddr(t)
 	proxy := startSlowProxy(t, addr)
-	rc := redis.NewClient(&redis.Options{Addr: proxy.Addr(), MaxRetries: -1, ReadTimeout: 10 * time.Second})
-	defer rc.Close()
+	rc := newClient(t, &redis.Options{Addr: proxy.Addr(), MaxRetries: -1, ReadTimeout: 10 * time.Second})
 	const opTimeout = 100 * time.Millisecond
 	prefix := testPrefix(t)
 	c := rediscache.New(rc, rediscache.Options{Prefix: prefix, OpTimeout: opTimeout})
@@ -263,8 +261,7 @@ func TestRedisSlowIsBounded(t *testing.T) {
 func TestRedisLateLockIsReleased(t *testing.T) {
 	addr := testRedisAddr(t)
 	proxy := startSlowProxy(t, addr)
-	rc := redis.NewClient(&redis.Options{Addr: proxy.Addr(), MaxRetries: -1})
-	defer rc.Close()
+	rc := newClient(t, &redis.Options{Addr: proxy.Addr(), MaxRetries: -1})
 	direct := newTestClient(t, addr)
 	prefix := testPrefix(t)
 	c := rediscache.New(rc, rediscache.Options{Prefix: prefix, OpTimeout: 50 * time.Millisecond})

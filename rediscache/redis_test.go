@@ -58,7 +58,13 @@ func testRedisAddr(t testing.TB) string {
 // as a separate replica of a fleet would have.
 func newTestClient(t testing.TB, addr string) *redis.Client {
 	t.Helper()
-	c := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialTimeout: time.Second})
+	return newClient(t, &redis.Options{Addr: addr, MaxRetries: -1, DialTimeout: time.Second})
+}
+
+// newClient returns a client made from opts, closed at cleanup.
+func newClient(t testing.TB, opts *redis.Options) *redis.Client {
+	t.Helper()
+	c := redis.NewClient(opts)
 	t.Cleanup(func() { _ = c.Close() })
 	return c
 }
@@ -89,7 +95,7 @@ func startRedisServer(t testing.TB, port int) (addr string, kill func()) {
 	}
 	addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	dir := t.TempDir()
-	cmd := exec.Command(bin, "--bind", "127.0.0.1", "--port", strconv.Itoa(port),
+	cmd := exec.CommandContext(context.Background(), bin, "--bind", "127.0.0.1", "--port", strconv.Itoa(port),
 		"--save", "", "--appendonly", "no", "--dir", dir,
 		"--logfile", filepath.Join(dir, "redis.log"))
 	if err := cmd.Start(); err != nil {
@@ -105,7 +111,7 @@ func startRedisServer(t testing.TB, port int) (addr string, kill func()) {
 	t.Cleanup(kill)
 	deadline := time.Now().Add(10 * time.Second)
 	c := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		err := c.Ping(ctx).Err()
@@ -124,12 +130,17 @@ func startRedisServer(t testing.TB, port int) (addr string, kill func()) {
 // freePort returns a loopback TCP port that was free a moment ago.
 func freePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := listen(t)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+// listen listens on a free loopback TCP port.
+func listen(t testing.TB) (net.Listener, error) {
+	return (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
 }
 
 // slowProxy forwards TCP connections to a backend and holds every chunk of
@@ -147,7 +158,7 @@ type slowProxy struct {
 
 func startSlowProxy(t testing.TB, backend string) *slowProxy {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := listen(t)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +194,7 @@ func (p *slowProxy) serve() {
 		if err != nil {
 			return
 		}
-		b, err := net.Dial("tcp", p.backend)
+		b, err := (&net.Dialer{}).DialContext(context.Background(), "tcp", p.backend)
 		if err != nil {
 			_ = c.Close()
 			continue
@@ -203,7 +214,7 @@ func (p *slowProxy) serve() {
 		}()
 		go func() { // backend -> client, late
 			defer conns.Done()
-			defer c.Close()
+			defer func() { _ = c.Close() }()
 			buf := make([]byte, 32<<10)
 			for {
 				n, err := b.Read(buf)
