@@ -95,6 +95,13 @@ func NewServer(opts Options) *Server {
 			panic(fmt.Sprintf("entityauthtest: failed to listen on a loopback port: %v", err))
 		}
 	}
+	return NewListenerServer(ln, opts)
+}
+
+// NewListenerServer starts a Server on ln, for example a listener on a fixed
+// loopback port, as the entityauth fake command does. The Server owns ln and
+// closes it in Close. The caller must call Close.
+func NewListenerServer(ln net.Listener, opts Options) *Server {
 	tr := &http.Transport{
 		DialContext:         (&net.Dialer{Timeout: 30 * time.Second}).DialContext,
 		MaxIdleConnsPerHost: 16,

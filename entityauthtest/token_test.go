@@ -3,6 +3,7 @@ package entityauthtest_test
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"regexp"
 	"slices"
@@ -226,5 +227,36 @@ func TestLogfNeverPrintsSecrets(t *testing.T) {
 				t.Errorf("log line %q contains a secret", l)
 			}
 		}
+	}
+}
+
+func TestNewListenerServer(t *testing.T) {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(t.Context(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := entityauthtest.NewListenerServer(ln, entityauthtest.Options{})
+	if want := "http://" + ln.Addr().String(); srv.URL != want {
+		t.Errorf("URL = %q; want %q", srv.URL, want)
+	}
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, srv.URL+"/api/v1/app/oauth", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-Api-Secret-Key", srv.APIKey())
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("status = %d; want 200", resp.StatusCode)
+	}
+	srv.Close()
+	var d net.Dialer
+	if c, err := d.DialContext(t.Context(), "tcp", ln.Addr().String()); err == nil {
+		_ = c.Close()
+		t.Errorf("the listener still accepts connections after Close")
 	}
 }

@@ -2,15 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/entity-studio-go/entityauth/entityauthtest"
 )
@@ -42,18 +39,15 @@ func (c *cli) fake(args []string) int {
 	if err != nil {
 		return c.fail("fake", err)
 	}
-	srv := entityauthtest.NewServer(entityauthtest.Options{
+	srv := entityauthtest.NewListenerServer(ln, entityauthtest.Options{
 		RateLimit: *rateLimit,
 		Logf: func(format string, args ...any) {
 			c.stderr.printf("entityauth fake: "+format+"\n", args...)
 		},
 	})
 	defer srv.Close()
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
 
-	url := "http://" + ln.Addr().String()
+	url := srv.URL
 	c.stdout.printf("Fake Entity Studio at %s\n", url)
 	c.stdout.printf("  token endpoint  POST %s/api/v1/app/oauth\n", url)
 	c.stdout.printf("  SSI API         GET  %s/api/v1/did, POST %s/api/v1/did/create\n", url, url)
@@ -61,16 +55,8 @@ func (c *cli) fake(args []string) int {
 	c.stdout.printf("Try: %s=<the fake's key> entityauth token --no-cache --base-url %s\n", envSecret, url)
 	c.stdout.printf("Stop with Ctrl-C.\n")
 
-	select {
-	case <-ctx.Done():
-	case err := <-served:
-		return c.fail("fake", err)
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(shutdown); err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return c.fail("fake", err)
-	}
+	<-ctx.Done()
+	srv.Close()
 	c.stderr.printf("%s\n", "entityauth fake: stopped")
 	return exitOK
 }
