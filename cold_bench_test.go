@@ -1,0 +1,173 @@
+package entityauth
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/entity-studio-go/entityauth/entityauthtest"
+)
+
+// plainFetch is the baseline of a cold fetch: the minimal token request a
+// user would write with net/http and encoding/json, with the same body cap
+// as this package. It reads the body to EOF so that the connection is reused,
+// as Config.Token does.
+func plainFetch(ctx context.Context, hc *http.Client, baseURL, key string) (*oauth2.Token, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, baseURL+"/api/v1/app/oauth", nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("X-Api-Secret-Key", key)
+	sent := time.Now()
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("status %d", resp.StatusCode)
+	}
+	var tr struct {
+		AccessToken string  `json:"access_token"`
+		ExpiresIn   float64 `json:"expiresIn"`
+		TokenType   string  `json:"tokenType"`
+	}
+	if err := json.Unmarshal(body, &tr); err != nil {
+		return nil, err
+	}
+	return &oauth2.Token{
+		AccessToken: tr.AccessToken,
+		TokenType:   "Bearer",
+		Expiry:      sent.Add(time.Duration(tr.ExpiresIn * float64(time.Second))),
+	}, nil
+}
+
+// BenchmarkColdFetch compares one token request through the generated client
+// (Config.Token: validation, the generated request, retries, strict decoding)
+// with plainFetch, against the same loopback fake on the same transport.
+func BenchmarkColdFetch(b *testing.B) {
+	srv := entityauthtest.Start(b, entityauthtest.Options{RateLimit: -1})
+	cfg := &Config{APISecretKey: srv.APIKey(), BaseURL: srv.URL, HTTPClient: srv.Client()}
+	fetchers := []struct {
+		name  string
+		fetch func(context.Context) (*oauth2.Token, error)
+	}{
+		{"entityauth", cfg.Token},
+		{"net-http", func(ctx context.Context) (*oauth2.Token, error) {
+			return plainFetch(ctx, srv.Client(), srv.URL, srv.APIKey())
+		}},
+	}
+	for _, f := range fetchers {
+		b.Run(f.name, func(b *testing.B) {
+			ctx := b.Context()
+			b.ReportAllocs()
+			for b.Loop() {
+				tok, err := f.fetch(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				sink = tok
+			}
+		})
+	}
+}
+
+// coldStartCallers is the number of goroutines of BenchmarkColdStart.
+const coldStartCallers = 1000
+
+// BenchmarkColdStart starts coldStartCallers goroutines calling Token at once
+// on a new TokenSource, and fails unless they share exactly one token
+// request. Each iteration also times, as baselines, one caller on another new
+// TokenSource (one fetch) and coldStartCallers goroutines released the same
+// way that do nothing (the scheduler's floor). It reports the means of the
+// time until every caller has its token (served-ns), of the one fetch
+// (fetch-ns) and of the floor (wake-ns), and served/fetch.
+//
+// The sub-benchmark delay=0 fetches from the loopback fake at once; delay=20ms
+// makes the fake answer each token request after 20 ms, closer to a fetch
+// from the real service over a network.
+func BenchmarkColdStart(b *testing.B) {
+	for _, delay := range []time.Duration{0, 20 * time.Millisecond} {
+		name := "delay=" + delay.String()
+		if delay == 0 {
+			name = "delay=0"
+		}
+		b.Run(name, func(b *testing.B) { benchColdStart(b, delay) })
+	}
+}
+
+func benchColdStart(b *testing.B, delay time.Duration) {
+	srv := entityauthtest.Start(b, entityauthtest.Options{RateLimit: -1})
+	cfg := &Config{APISecretKey: srv.APIKey(), BaseURL: srv.URL, HTTPClient: srv.Client()}
+	ctx := b.Context()
+	var fetch, served, wake time.Duration
+	var n int
+	b.ReportAllocs()
+	for b.Loop() {
+		n++
+		srv.ResetRequests()
+		if delay > 0 {
+			srv.Enqueue(entityauthtest.TokenEndpoint, entityauthtest.Fault{Delay: delay}, entityauthtest.Fault{Delay: delay})
+		}
+
+		one := cfg.TokenSource(ctx)
+		start := time.Now()
+		if _, err := one.Token(); err != nil {
+			b.Fatal(err)
+		}
+		fetch += time.Since(start)
+
+		wake += releaseAll(func() {})
+
+		ts := cfg.TokenSource(ctx)
+		var failed atomic.Int32
+		served += releaseAll(func() {
+			if _, err := ts.Token(); err != nil {
+				failed.Add(1)
+			}
+		})
+		if n := failed.Load(); n > 0 {
+			b.Fatalf("%d of %d callers got an error", n, coldStartCallers)
+		}
+		if got := srv.TokenRequests(); got != 2 {
+			b.Fatalf("token requests = %d; want 2 (1 for one caller, 1 for %d callers)", got, coldStartCallers)
+		}
+	}
+	b.ReportMetric(0, "ns/op")
+	b.ReportMetric(float64(fetch.Nanoseconds())/float64(n), "fetch-ns")
+	b.ReportMetric(float64(served.Nanoseconds())/float64(n), "served-ns")
+	b.ReportMetric(float64(wake.Nanoseconds())/float64(n), "wake-ns")
+	b.ReportMetric(float64(served)/float64(fetch), "served/fetch")
+}
+
+// releaseAll starts coldStartCallers goroutines that wait at a gate, opens
+// the gate, and returns the time from then until every one has run f.
+func releaseAll(f func()) time.Duration {
+	gate := make(chan struct{})
+	var ready, wg sync.WaitGroup
+	ready.Add(coldStartCallers)
+	for range coldStartCallers {
+		wg.Go(func() {
+			ready.Done()
+			<-gate
+			f()
+		})
+	}
+	ready.Wait()
+	start := time.Now()
+	close(gate)
+	wg.Wait()
+	return time.Since(start)
+}
