@@ -54,12 +54,9 @@ func faults(f ...entityauthtest.Fault) func(*entityauthtest.Server) []entityauth
 	return func(*entityauthtest.Server) []entityauthtest.Fault { return f }
 }
 
-func times(n int, f entityauthtest.Fault) func(*entityauthtest.Server) []entityauthtest.Fault {
-	out := make([]entityauthtest.Fault, n)
-	for i := range out {
-		out[i] = f
-	}
-	return faults(out...)
+// thrice queues f for each of the default 3 attempts.
+func thrice(f entityauthtest.Fault) func(*entityauthtest.Server) []entityauthtest.Fault {
+	return faults(f, f, f)
 }
 
 // tokenBody returns a 200 JSON body with the canary token and the given
@@ -89,7 +86,7 @@ func (rt routeTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 var faultMatrix = []faultRow{
 	{
 		name:   "500 JSON, three times",
-		faults: times(3, entityauthtest.InternalServerError()),
+		faults: thrice(entityauthtest.InternalServerError()),
 		is:     []error{ErrServer}, status: 500, message: "Internal server error",
 		attempts: 3, requests: -1, max: 1500 * time.Millisecond,
 	},
@@ -101,7 +98,7 @@ var faultMatrix = []faultRow{
 	},
 	{
 		name:   "503 with an HTML body, three times",
-		faults: times(3, entityauthtest.Fault{Status: 503, Body: htmlPage, ContentType: "text/html; charset=utf-8"}),
+		faults: thrice(entityauthtest.Fault{Status: 503, Body: htmlPage, ContentType: "text/html; charset=utf-8"}),
 		is:     []error{ErrServer}, status: 503,
 		attempts: 3, requests: -1, max: 1500 * time.Millisecond,
 	},
@@ -119,7 +116,7 @@ var faultMatrix = []faultRow{
 	},
 	{
 		name:   "429 bare string, persistent: no wait past the refresh timeout",
-		faults: times(3, entityauthtest.Fault{Status: 429, JSON: tooMany}),
+		faults: thrice(entityauthtest.Fault{Status: 429, JSON: tooMany}),
 		is:     []error{ErrRateLimited}, status: 429, message: tooMany,
 		attempts: 2, requests: -1, min: 60 * time.Second, max: 66 * time.Second,
 	},
@@ -140,7 +137,7 @@ var faultMatrix = []faultRow{
 	},
 	{
 		name: "connection refused (closed server)",
-		setup: func(t *testing.T, c *Config, _ *entityauthtest.Server) {
+		setup: func(_ *testing.T, c *Config, _ *entityauthtest.Server) {
 			dead := entityauthtest.NewPipeServer(entityauthtest.Options{APIKey: canaryKey})
 			dead.Close()
 			c.BaseURL, c.HTTPClient = dead.URL, dead.Client()
@@ -162,20 +159,20 @@ var faultMatrix = []faultRow{
 	},
 	{
 		name:     "connection dropped before headers, three times",
-		faults:   times(3, entityauthtest.Fault{Drop: true}),
+		faults:   thrice(entityauthtest.Fault{Drop: true}),
 		network:  true,
 		attempts: 3, requests: -1, max: 1500 * time.Millisecond,
 	},
 	{
 		name:   "headers slower than RefreshTimeout",
-		faults: times(3, entityauthtest.Fault{Delay: time.Hour}),
+		faults: thrice(entityauthtest.Fault{Delay: time.Hour}),
 		setup:  func(_ *testing.T, c *Config, _ *entityauthtest.Server) { c.RefreshTimeout = 10 * time.Second },
 		is:     []error{context.DeadlineExceeded}, network: true,
 		attempts: 1, requests: -1, min: 10 * time.Second, max: 10 * time.Second,
 	},
 	{
 		name:   "headers slower than the HTTP client's timeout",
-		faults: times(3, entityauthtest.Fault{Delay: time.Hour}),
+		faults: thrice(entityauthtest.Fault{Delay: time.Hour}),
 		setup: func(_ *testing.T, c *Config, srv *entityauthtest.Server) {
 			c.HTTPClient = &http.Client{Transport: srv.Transport(), Timeout: 5 * time.Second}
 		},

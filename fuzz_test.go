@@ -2,6 +2,7 @@ package entityauth
 
 import (
 	"bytes"
+	"context"
 	"crypto/cipher"
 	"crypto/rand"
 	"encoding/json"
@@ -109,7 +110,7 @@ func FuzzDecodeErrorBody(f *testing.F) {
 		}
 
 		st := int(status)%500 + 100 // 100..599
-		req, _ := http.NewRequest(http.MethodPost, "https://token.example/api/v1/app/oauth", nil)
+		req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, "https://token.example/api/v1/app/oauth", nil)
 		req.Header.Set(secretHeader, canaryKey)
 		resp := &http.Response{StatusCode: st, Header: http.Header{"Retry-After": {string(body)}}, Request: req, Body: http.NoBody}
 		fe := &fetcher{key: canaryKey}
