@@ -229,6 +229,38 @@ func TestRedisFleetSurvivesRedisRestart(t *testing.T) {
 	checkNoSecrets(t, f.logs.String(), srv.APIKey(), first[0].AccessToken, refreshed.AccessToken)
 }
 
+// A Redis that stops answering (not down: connections stay open) costs a
+// caller about two OpTimeouts, never a failure.
+func TestRedisFleetSlowRedis(t *testing.T) {
+	addr := testRedisAddr(t)
+	proxy := startSlowProxy(t, addr)
+	srv := entityauthtest.Start(t, entityauthtest.Options{})
+	f := newFleet(t, srv, proxy.Addr())
+	rs := []*replica{f.replica(), f.replica()}
+	for _, r := range rs {
+		if err := r.client.Ping(t.Context()).Err(); err != nil { // connect while Redis is quick
+			t.Fatal(err)
+		}
+	}
+	proxy.SetDelay(5 * time.Second)
+	start := time.Now()
+	toks := tokens(t, rs)
+	if el := time.Since(start); el > 2*time.Second {
+		t.Errorf("replicas took %v with a Redis that does not answer; want about 2 x %v", el, rediscache.DefaultOpTimeout)
+	}
+	if toks[0] == nil || toks[1] == nil {
+		t.Fatal("no token")
+	}
+	if got := srv.TokenRequests(); got != 2 {
+		t.Errorf("token requests = %d; want 2 (each replica fetched directly)", got)
+	}
+	for i, r := range rs {
+		if n := strings.Count(r.logs.String(), "cache failed"); n != 1 {
+			t.Errorf("replica %d logged %d cache failures; want 1:\n%s", i, n, r.logs)
+		}
+	}
+}
+
 func TestRedisFleetReplacesCorruptOrForeignEntry(t *testing.T) {
 	addr := testRedisAddr(t)
 	srv := entityauthtest.Start(t, entityauthtest.Options{})

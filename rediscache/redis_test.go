@@ -154,6 +154,7 @@ type slowProxy struct {
 	mu     sync.Mutex
 	conns  []net.Conn
 	closed bool
+	done   chan struct{} // closed by close: cuts delays short
 }
 
 func startSlowProxy(t testing.TB, backend string) *slowProxy {
@@ -162,7 +163,7 @@ func startSlowProxy(t testing.TB, backend string) *slowProxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &slowProxy{l: l, backend: backend}
+	p := &slowProxy{l: l, backend: backend, done: make(chan struct{})}
 	p.wg.Add(1)
 	go p.serve()
 	t.Cleanup(p.close)
@@ -173,6 +174,9 @@ func startSlowProxy(t testing.TB, backend string) *slowProxy {
 func (p *slowProxy) close() {
 	_ = p.l.Close()
 	p.mu.Lock()
+	if !p.closed {
+		close(p.done)
+	}
 	p.closed = true
 	for _, c := range p.conns {
 		_ = c.Close()
@@ -219,7 +223,11 @@ func (p *slowProxy) serve() {
 			for {
 				n, err := b.Read(buf)
 				if n > 0 {
-					time.Sleep(time.Duration(p.delay.Load()))
+					select {
+					case <-time.After(time.Duration(p.delay.Load())):
+					case <-p.done:
+						return
+					}
 					if _, werr := c.Write(buf[:n]); werr != nil {
 						return
 					}
