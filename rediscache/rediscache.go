@@ -3,8 +3,9 @@
 // A fleet of N replicas that each fetch their own token makes N token requests
 // on every deploy and every refresh cycle, and the token endpoint allows 10 a
 // minute per client address. With a [Cache] in [entityauth.Config.Cache], the
-// replicas share one token: the first to need one takes a short lock, fetches,
-// and stores the token; the others read it from Redis.
+// replicas share one token: the first to need one takes a lock, fetches, and
+// stores the token; the others read it from Redis. The README's "Running a
+// fleet" section gives the arithmetic of when a fleet needs this.
 //
 // The Cache only ever sees sealed bytes. The TokenSource encrypts each entry
 // with AES-GCM under a key derived from the API secret before it calls
