@@ -186,11 +186,14 @@ func FuzzParseRetryAfter(f *testing.F) {
 func FuzzOpenCacheEntry(f *testing.F) {
 	aead := newAEAD(canaryKey)
 	cacheKey := (&Config{APISecretKey: canaryKey}).CacheKey()
-	valid, err := seal(aead, cacheKey, &result{accessToken: canaryToken, tokenType: "Bearer", issued: fuzzSent, expiry: fuzzSent.Add(4 * time.Hour)})
-	if err != nil {
-		f.Fatal(err)
-	}
+	// The one authentic entry, sealed with a fixed nonce so that every fuzz
+	// worker process computes the same bytes.
 	plain := `{"access_token":"t","token_type":"Bearer","issued":"2026-01-02T03:04:05Z","expiry":"2026-01-02T07:04:05Z"}`
+	nonce := make([]byte, aead.NonceSize())
+	valid := aead.Seal(append([]byte{sealVersion}, nonce...), nonce, []byte(plain), []byte(cacheKey))
+	if _, err := open(aead, cacheKey, valid); err != nil {
+		f.Fatalf("open(seal) = %v", err)
+	}
 	f.Add(valid, []byte(plain))
 	f.Add(valid[:len(valid)-1], []byte(`{"access_token":"t","issued":"2026-01-02T03:04:05Z","expiry":"2026-01-02T03:04:05Z"}`))
 	f.Add([]byte{sealVersion}, []byte(`{"access_token":"","expiry":"2027-01-01T00:00:00Z"}`))
