@@ -5,9 +5,11 @@ GOLANGCI_LINT_VERSION := v2.15.0
 GOLANGCI_LINT := $(CURDIR)/bin/golangci-lint-$(GOLANGCI_LINT_VERSION)
 BENCH ?= .
 BENCHFLAGS ?= -benchmem -count=6
+BENCHOUT ?= bench.txt
+FLEET_SOURCES ?= 10000
 
 .DEFAULT_GOAL := help
-.PHONY: help generate check-generated test lint tidy-check vet bench demo ci
+.PHONY: help generate check-generated test lint tidy-check vet bench bench-smoke fleet demo ci
 
 help: ## List the targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -37,10 +39,18 @@ lint: $(GOLANGCI_LINT) ## Run the pinned golangci-lint, built into ./bin.
 tidy-check: ## Fail if go.mod or go.sum is not tidy.
 	$(GO) mod tidy -diff
 
-bench: ## Run the benchmarks in a form that benchstat reads.
-	$(GO) test -run '^$$' -bench '$(BENCH)' $(BENCHFLAGS) ./...
+bench: SHELL := bash
+bench: ## Run the benchmarks (-benchmem -count=6) into bench.txt, which benchstat reads.
+	set -o pipefail; $(GO) test -run '^$$' -bench '$(BENCH)' $(BENCHFLAGS) ./... | tee $(BENCHOUT)
+
+bench-smoke: ## Run every benchmark 100 times, to check that they still work.
+	$(GO) test -run '^$$' -bench . -benchtime=100x ./...
+
+fleet: ## Simulate 10,000 token sources; write docs/fleet.csv and docs/fleet.svg.
+	$(GO) test -run '^TestFleet$$' -count=1 -v -fleet.sources=$(FLEET_SOURCES) -fleet.csv=$(CURDIR)/docs/fleet.csv .
+	$(GO) run ./internal/fleetchart -in docs/fleet.csv -out docs/fleet.svg
 
 demo: ## Run the demo against an in-process fake server.
 	$(GO) run ./cmd/entityauth demo
 
-ci: check-generated tidy-check vet lint test ## Everything CI runs.
+ci: check-generated tidy-check vet lint test bench-smoke ## Everything CI runs.
