@@ -25,14 +25,14 @@ import (
 // sees a token in clear. A Cache must be safe for concurrent use.
 //
 // A TokenSource with a Cache keeps its in-process cache in front. When it
-// needs a token it first Loads one; failing that, it takes the Lock (for
-// Config.RefreshTimeout), Loads again, fetches, Stores, and unlocks. If
+// needs a token it first Loads one; failing that, it takes the Lock (for half
+// of Config.RefreshTimeout), Loads again, fetches, Stores, and unlocks. If
 // another holder has the lock ([ErrLocked]) it keeps serving a token still
 // before its mandatory window, or else polls Load, and tries the Lock again
 // after each miss (so that when a holder dies and its lock expires, one
-// waiter refreshes for all), for up to half of RefreshTimeout, and then
-// fetches itself. On any other Cache error it
-// fetches directly and logs the first such error.
+// waiter refreshes for all), for as long as a lock lasts plus one poll, and
+// then fetches itself. On any other Cache error it fetches directly and logs
+// the first such error.
 type Cache interface {
 	// Load returns the entry stored under key, or ErrCacheMiss.
 	Load(ctx context.Context, key string) ([]byte, error)
@@ -158,7 +158,7 @@ func (s *TokenSource) obtain(ctx context.Context, progress func(error)) (*result
 	if res != nil {
 		return res, 0, nil
 	}
-	unlock, err := s.cfg.Cache.Lock(ctx, s.cacheKey, s.timeout)
+	unlock, err := s.cfg.Cache.Lock(ctx, s.cacheKey, s.lockTTL())
 	switch {
 	case err == nil:
 		return s.fetchLocked(ctx, unlock, progress)
@@ -170,15 +170,19 @@ func (s *TokenSource) obtain(ctx context.Context, progress func(error)) (*result
 	}
 }
 
+// lockTTL is how long the Cache's lock is held at most: half of the refresh
+// timeout, so that waiters outlive the lock of a holder that died, and the
+// other half is left for their own fetch.
+func (s *TokenSource) lockTTL() time.Duration { return s.timeout / 2 }
+
 // awaitHolder handles a lock held elsewhere: keep serving a token before
-// its mandatory window, else poll Load, and the Lock after each miss, for
-// half of the refresh timeout (the other half is left for fetching), and
-// then fetch.
+// its mandatory window, else poll Load, and the Lock after each miss, for as
+// long as a lock can be held plus one poll, and then fetch.
 func (s *TokenSource) awaitHolder(ctx context.Context, progress func(error)) (*result, int, error) {
 	if e := s.cur.Load(); e != nil && time.Now().Before(e.mandatory) {
 		return nil, 0, nil
 	}
-	deadline := time.Now().Add(s.timeout / 2)
+	deadline := time.Now().Add(s.lockTTL() + pollCap)
 	for n := 1; time.Now().Before(deadline); n++ {
 		if !sleep(ctx, pollBase+jitterBelow(expBackoff(pollBase, pollCap, n))) {
 			return nil, 0, fmt.Errorf("entityauth: waiting for the cache lock's holder: %w", context.Cause(ctx))
@@ -193,7 +197,7 @@ func (s *TokenSource) awaitHolder(ctx context.Context, progress func(error)) (*r
 		}
 		// A holder that died leaves its lock to expire: whoever takes it
 		// next refreshes for everyone, rather than every waiter fetching.
-		unlock, err := s.cfg.Cache.Lock(ctx, s.cacheKey, s.timeout)
+		unlock, err := s.cfg.Cache.Lock(ctx, s.cacheKey, s.lockTTL())
 		switch {
 		case err == nil:
 			return s.fetchLocked(ctx, unlock, progress)

@@ -241,6 +241,31 @@ func TestCacheLockedElsewhere(t *testing.T) {
 			}
 		})
 	})
+	t.Run("holder died with the default lock", func(t *testing.T) {
+		// A replica took the lock as a TokenSource does, with the default
+		// refresh timeout, and died: the waiters outlive its lock, and one
+		// of them refreshes for all.
+		bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
+			c, cache := cachedConfig(srv)
+			ttl := c.TokenSource(t.Context()).lockTTL()
+			if _, err := cache.Lock(context.Background(), c.CacheKey(), ttl); err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			var wg sync.WaitGroup
+			for range 5 {
+				ts := c.TokenSource(t.Context())
+				wg.Go(func() { mustToken(t, ts) })
+			}
+			wg.Wait()
+			if el := time.Since(start); el < ttl || el > ttl+2*(pollCap+pollBase) {
+				t.Errorf("waiters got a token after %v; want soon after the dead holder's %v lock expired", el, ttl)
+			}
+			if got := srv.TokenRequests(); got != 1 {
+				t.Errorf("token requests = %d; want 1 (one waiter refreshes for all)", got)
+			}
+		})
+	})
 	t.Run("fetch after polling", func(t *testing.T) {
 		bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
 			c, cache := cachedConfig(srv)
@@ -250,8 +275,8 @@ func TestCacheLockedElsewhere(t *testing.T) {
 			}
 			start := time.Now()
 			mustToken(t, c.TokenSource(t.Context()))
-			if el := time.Since(start); el < 10*time.Second || el > 10*time.Second+pollCap+pollBase {
-				t.Errorf("fetched after %v; want after polling for half the 20s refresh timeout", el)
+			if want := 10*time.Second + pollCap; time.Since(start) < want || time.Since(start) > want+pollCap+pollBase {
+				t.Errorf("fetched after %v; want after polling for the lock's ttl (half the 20s refresh timeout) and one poll", time.Since(start))
 			}
 		})
 	})
