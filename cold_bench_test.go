@@ -88,30 +88,49 @@ func BenchmarkColdFetch(b *testing.B) {
 const coldStartCallers = 1000
 
 // BenchmarkColdStart starts coldStartCallers goroutines calling Token at once
-// on a new TokenSource, and fails unless they share exactly one token
-// request. Each iteration also times, as baselines, one caller on another new
-// TokenSource (one fetch) and coldStartCallers goroutines released the same
-// way that do nothing (the scheduler's floor). It reports the means of the
-// time until every caller has its token (served-ns), of the one fetch
-// (fetch-ns) and of the floor (wake-ns), and served/fetch.
+// on a new source, and fails unless they share exactly one token request.
+// Each iteration also times, as baselines, one caller on another new source
+// (one fetch) and coldStartCallers goroutines released the same way that do
+// nothing (the scheduler's floor). It reports the means of the time until
+// every caller has its token (served-ns), of the one fetch (fetch-ns) and of
+// the floor (wake-ns), and served/fetch.
 //
-// The sub-benchmark delay=0 fetches from the loopback fake at once; delay=20ms
-// makes the fake answer each token request after 20 ms, closer to a fetch
-// from the real service over a network.
+// src=entityauth is a new TokenSource; src=once is the least a hand-written
+// single flight can do: sync.OnceValues over plainFetch. delay=0 fetches from
+// the loopback fake at once; delay=20ms makes the fake answer each token
+// request after 20 ms, closer to a fetch from the real service.
 func BenchmarkColdStart(b *testing.B) {
-	for _, delay := range []time.Duration{0, 20 * time.Millisecond} {
-		name := "delay=" + delay.String()
-		if delay == 0 {
-			name = "delay=0"
-		}
-		b.Run(name, func(b *testing.B) { benchColdStart(b, delay) })
-	}
-}
-
-func benchColdStart(b *testing.B, delay time.Duration) {
 	srv := entityauthtest.Start(b, entityauthtest.Options{RateLimit: -1})
 	cfg := &Config{APISecretKey: srv.APIKey(), BaseURL: srv.URL, HTTPClient: srv.Client()}
 	ctx := b.Context()
+	sources := []struct {
+		name string
+		// fresh returns the Token function of a new, empty source.
+		fresh func() func() error
+	}{
+		{"entityauth", func() func() error {
+			ts := cfg.TokenSource(ctx)
+			return func() error { _, err := ts.Token(); return err }
+		}},
+		{"once", func() func() error {
+			get := sync.OnceValues(func() (*oauth2.Token, error) {
+				return plainFetch(ctx, srv.Client(), srv.URL, srv.APIKey())
+			})
+			return func() error { _, err := get(); return err }
+		}},
+	}
+	for _, delay := range []time.Duration{0, 20 * time.Millisecond} {
+		for _, src := range sources {
+			name := "delay=" + delay.String() + "/src=" + src.name
+			if delay == 0 {
+				name = "delay=0/src=" + src.name
+			}
+			b.Run(name, func(b *testing.B) { benchColdStart(b, srv, delay, src.fresh) })
+		}
+	}
+}
+
+func benchColdStart(b *testing.B, srv *entityauthtest.Server, delay time.Duration, fresh func() func() error) {
 	var fetch, served, wake time.Duration
 	var n int
 	b.ReportAllocs()
@@ -122,19 +141,19 @@ func benchColdStart(b *testing.B, delay time.Duration) {
 			srv.Enqueue(entityauthtest.TokenEndpoint, entityauthtest.Fault{Delay: delay}, entityauthtest.Fault{Delay: delay})
 		}
 
-		one := cfg.TokenSource(ctx)
+		one := fresh()
 		start := time.Now()
-		if _, err := one.Token(); err != nil {
+		if err := one(); err != nil {
 			b.Fatal(err)
 		}
 		fetch += time.Since(start)
 
 		wake += releaseAll(func() {})
 
-		ts := cfg.TokenSource(ctx)
+		token := fresh()
 		var failed atomic.Int32
 		served += releaseAll(func() {
-			if _, err := ts.Token(); err != nil {
+			if err := token(); err != nil {
 				failed.Add(1)
 			}
 		})
