@@ -15,6 +15,8 @@ var (
 	_ slog.LogValuer = Config{}
 	_ fmt.Formatter  = (*TokenSource)(nil)
 	_ slog.LogValuer = (*TokenSource)(nil)
+	_ fmt.Formatter  = (*Transport)(nil)
+	_ slog.LogValuer = (*Transport)(nil)
 )
 
 // String returns the Config's fields with the API secret key redacted.
@@ -29,7 +31,7 @@ func (c Config) String() string {
 // GoString returns the Config as Go syntax with the API secret key redacted.
 func (c Config) GoString() string {
 	return "entityauth.Config{APISecretKey:" + strconv.Quote(keyState(c.APISecretKey)) +
-		", BaseURL:" + strconv.Quote(c.BaseURL) +
+		", BaseURL:" + strconv.Quote(c.displayBaseURL()) +
 		", Origin:" + strconv.Quote(c.Origin) +
 		", GrantType:" + strconv.Quote(c.GrantType) +
 		", Lifetime:" + strconv.FormatInt(int64(c.Lifetime), 10) +
@@ -79,6 +81,15 @@ func (c Config) writeFields(b *strings.Builder) {
 func (c Config) baseURL() string {
 	if c.BaseURL == "" {
 		return DefaultBaseURL
+	}
+	return c.displayBaseURL()
+}
+
+// displayBaseURL returns BaseURL as it is when it is empty or valid, and
+// "(invalid)" otherwise, since an invalid URL may hold credentials.
+func (c Config) displayBaseURL() string {
+	if c.BaseURL == "" {
+		return ""
 	}
 	if base, err := checkBaseURL(c.BaseURL); err == nil {
 		return base
@@ -136,4 +147,35 @@ func formatRedacted(f fmt.State, verb rune, str, gostr func() string) {
 	default:
 		_, _ = f.Write([]byte(str()))
 	}
+}
+
+// String describes the Transport by the types of its Source and Base, so
+// that no token that a Source or Base holds is printed.
+func (t *Transport) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "entityauth.Transport{Source: %T, Base: %T", t.Source, t.Base)
+	if t.Origin != "" {
+		fmt.Fprintf(&b, ", Origin: %s", t.Origin)
+	}
+	if len(t.AllowedHosts) > 0 {
+		fmt.Fprintf(&b, ", AllowedHosts: %s", strings.Join(t.AllowedHosts, ","))
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
+// Format implements [fmt.Formatter] so that every verb prints the Transport
+// without the secrets its Source or Base may hold.
+func (t *Transport) Format(f fmt.State, verb rune) {
+	formatRedacted(f, verb, t.String, t.String)
+}
+
+// LogValue implements [slog.LogValuer] with no secret.
+func (t *Transport) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("source", fmt.Sprintf("%T", t.Source)),
+		slog.String("base", fmt.Sprintf("%T", t.Base)),
+		slog.String("origin", t.Origin),
+		slog.Any("allowed_hosts", t.AllowedHosts),
+	)
 }

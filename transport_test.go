@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -505,4 +506,28 @@ func TestTransportLogsNoSecrets(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestTransportPrintsNoToken(t *testing.T) {
+	const secret = "eyJhbGciOiJIUzI1NiJ9.canary-payload.canary-signature"
+	tr := &Transport{
+		Source:       oauth2.StaticTokenSource(&oauth2.Token{AccessToken: secret}),
+		Base:         http.DefaultTransport,
+		Origin:       allowedOrigin,
+		AllowedHosts: []string{"api.entity.hypersign.id"},
+	}
+	logger, buf := newLogger()
+	logger.Info("transport", "t", tr)
+	outs := []string{buf.String()}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%d"} {
+		outs = append(outs, fmt.Sprintf(verb, tr))
+	}
+	for i, out := range outs {
+		if strings.Contains(out, "canary") {
+			t.Errorf("output %d holds the token: %s", i, out)
+		}
+	}
+	if got := fmt.Sprint(tr); !strings.Contains(got, "oauth2.staticTokenSource") || !strings.Contains(got, allowedOrigin) {
+		t.Errorf("fmt.Sprint(tr) = %q; want the source's type and the origin", got)
+	}
 }
