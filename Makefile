@@ -53,4 +53,4 @@ fleet: ## Simulate 10,000 token sources; write docs/fleet.csv and docs/fleet.svg
 demo: ## Run the demo against an in-process fake server.
 	$(GO) run ./cmd/entityauth demo
 
-ci: check-generated tidy-check vet lint test bench-smoke ## Everything CI runs.
+ci: check-generated tidy-check vet lint bench-smoke test ## Everything CI runs; the tests last.
