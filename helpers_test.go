@@ -1,13 +1,12 @@
 package entityauth
 
 import (
-	"bytes"
 	"log/slog"
-	"sync"
 	"testing"
 	"testing/synctest"
 
 	"github.com/entity-studio-go/entityauth/entityauthtest"
+	"github.com/entity-studio-go/entityauth/internal/testlog"
 )
 
 // bubble runs f inside a synctest bubble with a pipe server made from opts.
@@ -28,26 +27,5 @@ func configFor(srv *entityauthtest.Server) *Config {
 	return &Config{APISecretKey: srv.APIKey(), BaseURL: srv.URL, HTTPClient: srv.Client()}
 }
 
-// logBuffer is a concurrency-safe buffer for a slog handler.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // newLogger returns a JSON logger at Debug level writing to a new buffer.
-func newLogger() (*slog.Logger, *logBuffer) {
-	buf := &logBuffer{}
-	return slog.New(slog.NewJSONHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})), buf
-}
+func newLogger() (*slog.Logger, *testlog.Buffer) { return testlog.New() }

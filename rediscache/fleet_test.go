@@ -15,6 +15,7 @@ import (
 
 	"github.com/entity-studio-go/entityauth"
 	"github.com/entity-studio-go/entityauth/entityauthtest"
+	"github.com/entity-studio-go/entityauth/internal/testlog"
 	"github.com/entity-studio-go/entityauth/rediscache"
 )
 
@@ -26,12 +27,12 @@ type fleet struct {
 	addr   string // Redis
 	prefix string
 	cfg    entityauth.Config // template; Cache and Logger are set per replica
-	logs   *logBuffer
+	logs   *testlog.Buffer
 }
 
 func newFleet(t *testing.T, srv *entityauthtest.Server, addr string) *fleet {
 	return &fleet{
-		t: t, srv: srv, addr: addr, prefix: testPrefix(t), logs: &logBuffer{},
+		t: t, srv: srv, addr: addr, prefix: testPrefix(t), logs: &testlog.Buffer{},
 		cfg: entityauth.Config{APISecretKey: srv.APIKey(), BaseURL: srv.URL, HTTPClient: srv.Client()},
 	}
 }
@@ -40,12 +41,12 @@ func newFleet(t *testing.T, srv *entityauthtest.Server, addr string) *fleet {
 type replica struct {
 	ts     *entityauth.TokenSource
 	client *redis.Client
-	logs   *logBuffer // this replica's log records only
+	logs   *testlog.Buffer // this replica's log records only
 }
 
 func (f *fleet) replica() *replica {
 	f.t.Helper()
-	r := &replica{client: newTestClient(f.t, f.addr), logs: &logBuffer{}}
+	r := &replica{client: newTestClient(f.t, f.addr), logs: &testlog.Buffer{}}
 	cfg := f.cfg
 	cfg.Cache = rediscache.New(r.client, rediscache.Options{Prefix: f.prefix})
 	cfg.Logger = slog.New(slog.NewTextHandler(multiWriter{r.logs, f.logs}, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -407,27 +408,9 @@ func portOf(t *testing.T, addr string) int {
 	return n
 }
 
-// logBuffer is a concurrency-safe buffer for a slog handler.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // multiWriter writes to each buffer; unlike io.MultiWriter it needs no lock
 // of its own because each buffer has one.
-type multiWriter []*logBuffer
+type multiWriter []*testlog.Buffer
 
 func (m multiWriter) Write(p []byte) (int, error) {
 	for _, w := range m {
