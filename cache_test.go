@@ -218,54 +218,42 @@ func TestCacheLockedElsewhere(t *testing.T) {
 			}
 		})
 	})
-	t.Run("holder died", func(t *testing.T) {
-		// A holder took the lock for 5 s and died. Five waiters poll; once
-		// the lock expires, one takes it and refreshes for all.
-		bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
-			c, cache := cachedConfig(srv)
-			if _, err := cache.Lock(context.Background(), c.CacheKey(), 5*time.Second); err != nil {
-				t.Fatal(err)
-			}
-			start := time.Now()
-			var wg sync.WaitGroup
-			for range 5 {
-				ts := c.TokenSource(t.Context())
-				wg.Go(func() { mustToken(t, ts) })
-			}
-			wg.Wait()
-			if el := time.Since(start); el < 5*time.Second || el > 5*time.Second+2*(pollCap+pollBase) {
-				t.Errorf("waiters got a token after %v; want soon after the dead holder's 5s lock expired", el)
-			}
-			if got := srv.TokenRequests(); got != 1 {
-				t.Errorf("token requests = %d; want 1 (one waiter refreshes for all)", got)
-			}
+	// A holder took the lock and died, for a short lock and for the lock a
+	// TokenSource takes with the default refresh timeout. Five waiters poll;
+	// they outlive the lock, and once it expires one takes it and refreshes
+	// for all.
+	for _, lock := range []struct {
+		name string
+		ttl  func(*Config, *testing.T) time.Duration
+	}{
+		{"holder died", func(*Config, *testing.T) time.Duration { return 5 * time.Second }},
+		{"holder died with the default lock", func(c *Config, t *testing.T) time.Duration {
+			return c.TokenSource(t.Context()).lockTTL()
+		}},
+	} {
+		t.Run(lock.name, func(t *testing.T) {
+			bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
+				c, cache := cachedConfig(srv)
+				ttl := lock.ttl(c, t)
+				if _, err := cache.Lock(context.Background(), c.CacheKey(), ttl); err != nil {
+					t.Fatal(err)
+				}
+				start := time.Now()
+				var wg sync.WaitGroup
+				for range 5 {
+					ts := c.TokenSource(t.Context())
+					wg.Go(func() { mustToken(t, ts) })
+				}
+				wg.Wait()
+				if el := time.Since(start); el < ttl || el > ttl+2*(pollCap+pollBase) {
+					t.Errorf("waiters got a token after %v; want soon after the dead holder's %v lock expired", el, ttl)
+				}
+				if got := srv.TokenRequests(); got != 1 {
+					t.Errorf("token requests = %d; want 1 (one waiter refreshes for all)", got)
+				}
+			})
 		})
-	})
-	t.Run("holder died with the default lock", func(t *testing.T) {
-		// A replica took the lock as a TokenSource does, with the default
-		// refresh timeout, and died: the waiters outlive its lock, and one
-		// of them refreshes for all.
-		bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
-			c, cache := cachedConfig(srv)
-			ttl := c.TokenSource(t.Context()).lockTTL()
-			if _, err := cache.Lock(context.Background(), c.CacheKey(), ttl); err != nil {
-				t.Fatal(err)
-			}
-			start := time.Now()
-			var wg sync.WaitGroup
-			for range 5 {
-				ts := c.TokenSource(t.Context())
-				wg.Go(func() { mustToken(t, ts) })
-			}
-			wg.Wait()
-			if el := time.Since(start); el < ttl || el > ttl+2*(pollCap+pollBase) {
-				t.Errorf("waiters got a token after %v; want soon after the dead holder's %v lock expired", el, ttl)
-			}
-			if got := srv.TokenRequests(); got != 1 {
-				t.Errorf("token requests = %d; want 1 (one waiter refreshes for all)", got)
-			}
-		})
-	})
+	}
 	t.Run("fetch after polling", func(t *testing.T) {
 		bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
 			c, cache := cachedConfig(srv)
