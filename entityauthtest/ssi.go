@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/entity-studio-go/entityauth/api"
+	"github.com/entity-studio-go/entityauth/gen"
 	"github.com/entity-studio-go/entityauth/internal/jwt"
 )
 
@@ -57,7 +57,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) bool {
 			return fail(http.StatusUnauthorized, msgOriginMismatch)
 		}
 	}
-	if c.GrantType != string(api.AccessServiceSsi) {
+	if c.GrantType != string(gen.AccessServiceSsi) {
 		return fail(http.StatusBadRequest, msgInvalidGrant)
 	}
 	if noCredit {

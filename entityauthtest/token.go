@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/entity-studio-go/entityauth/api"
+	"github.com/entity-studio-go/entityauth/gen"
 	"github.com/entity-studio-go/entityauth/internal/jwt"
 )
 
@@ -64,7 +65,7 @@ func (h *handler) GenerateAccessToken(ctx context.Context, req api.GenerateAcces
 			lifetime = time.Duration(hours) * time.Hour
 		}
 	}
-	grant := string(api.AccessServiceSsi)
+	grant := string(gen.AccessServiceSsi)
 	if p.GrantType != nil && *p.GrantType != "" {
 		if !p.GrantType.Valid() {
 			return nestError(http.StatusBadRequest, []string{msgGrantType}), nil
@@ -99,7 +100,7 @@ func (h *handler) GenerateAccessToken(ctx context.Context, req api.GenerateAcces
 		return nil, err
 	}
 	s.addSessionLocked(c.SessionID, time.Unix(c.Exp, 0), now)
-	return jsonAnswer{status: http.StatusOK, body: api.AccessTokenResponse{
+	return jsonAnswer{status: http.StatusOK, body: gen.AccessTokenResponse{
 		AccessToken: tok,
 		ExpiresIn:   float64(secs),
 		TokenType:   "Bearer",
