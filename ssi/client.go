@@ -74,37 +74,39 @@ func isLoopback(host string) bool {
 // through it are not capped and their errors are not typed.
 func (c *Client) Raw() *ssiapi.Client { return c.api }
 
-// result reads resp: the operation's success status decodes into a T, any
+// result makes the call and reads its answer: the operation's success status decodes into a T, any
 // other status becomes an [*Error]. It closes the body.
-func result[T any](op string, want int, resp *http.Response, err error) (*T, error) {
-	body, err := readAnswer(op, resp, err)
+func result[T any](op string, want int, call func() (*http.Response, error)) (*T, error) {
+	status, body, err := readAnswer(op, call)
 	if err != nil {
 		return nil, err
 	}
-	if resp.StatusCode != want {
-		return nil, newError(op, resp.StatusCode, body)
+	if status != want {
+		return nil, newError(op, status, body)
 	}
 	v := new(T)
 	if err := json.Unmarshal(body, v); err != nil {
-		return nil, fmt.Errorf("%w: %s: %d answer: %w", ErrInvalidResponse, op, resp.StatusCode, err)
+		return nil, fmt.Errorf("%w: %s: %d answer: %w", ErrInvalidResponse, op, status, err)
 	}
 	return v, nil
 }
 
-// readAnswer reads at most [MaxResponseBytes] of resp's body and closes it.
-func readAnswer(op string, resp *http.Response, err error) ([]byte, error) {
+// readAnswer makes the call, reads at most [MaxResponseBytes] of the answer's
+// body and closes it.
+func readAnswer(op string, call func() (*http.Response, error)) (status int, body []byte, err error) {
+	resp, err := call()
 	if err != nil {
-		return nil, fmt.Errorf("entityauth: ssi: %s: %w", op, err)
+		return 0, nil, fmt.Errorf("entityauth: ssi: %s: %w", op, err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
+	body, err = io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("entityauth: ssi: %s: reading the %d answer: %w", op, resp.StatusCode, err)
+		return 0, nil, fmt.Errorf("entityauth: ssi: %s: reading the %d answer: %w", op, resp.StatusCode, err)
 	}
 	if len(body) > MaxResponseBytes {
-		return nil, fmt.Errorf("%w: %s: %d answer", ErrBodyTooLarge, op, resp.StatusCode)
+		return 0, nil, fmt.Errorf("%w: %s: %d answer", ErrBodyTooLarge, op, resp.StatusCode)
 	}
-	return body, nil
+	return resp.StatusCode, body, nil
 }
 
 // pageParams turns page and limit into the optional query values; zero leaves
@@ -124,56 +126,48 @@ func pageParams(page, limit int) (p *ssiapi.Page, l *ssiapi.Limit) {
 // DID, use [Client.DIDs].
 func (c *Client) ListDIDs(ctx context.Context, page, limit int) (*ssiapi.DIDList, error) {
 	p, l := pageParams(page, limit)
-	resp, err := c.api.ListDIDs(ctx, &ssiapi.ListDIDsParams{Page: p, Limit: l})
-	return result[ssiapi.DIDList]("listDIDs", http.StatusOK, resp, err)
+	return result[ssiapi.DIDList]("listDIDs", http.StatusOK, func() (*http.Response, error) { return c.api.ListDIDs(ctx, &ssiapi.ListDIDsParams{Page: p, Limit: l}) })
 }
 
 // ResolveDID resolves did. An unknown DID resolves to an empty document with
 // nil metadata, not to an error; a DID that is created but not registered has
 // nil metadata too.
 func (c *Client) ResolveDID(ctx context.Context, did string) (*ssiapi.ResolvedDID, error) {
-	resp, err := c.api.ResolveDID(ctx, did)
-	return result[ssiapi.ResolvedDID]("resolveDID", http.StatusOK, resp, err)
+	return result[ssiapi.ResolvedDID]("resolveDID", http.StatusOK, func() (*http.Response, error) { return c.api.ResolveDID(ctx, did) })
 }
 
 // CreateDID creates a DID and its keys; it is not on chain until
 // [Client.RegisterDID].
 func (c *Client) CreateDID(ctx context.Context, req ssiapi.CreateDIDRequest) (*ssiapi.CreatedDID, error) {
-	resp, err := c.api.CreateDID(ctx, req)
-	return result[ssiapi.CreatedDID]("createDID", http.StatusCreated, resp, err)
+	return result[ssiapi.CreatedDID]("createDID", http.StatusCreated, func() (*http.Response, error) { return c.api.CreateDID(ctx, req) })
 }
 
 // RegisterDID registers a DID on chain. When the app has a fee grant the
 // answer says UNREGISTRED with an empty transaction hash: the transaction is queued.
 func (c *Client) RegisterDID(ctx context.Context, req ssiapi.RegisterDIDRequest) (*ssiapi.RegisteredDID, error) {
-	resp, err := c.api.RegisterDID(ctx, req)
-	return result[ssiapi.RegisteredDID]("registerDID", http.StatusCreated, resp, err)
+	return result[ssiapi.RegisteredDID]("registerDID", http.StatusCreated, func() (*http.Response, error) { return c.api.RegisterDID(ctx, req) })
 }
 
 // UpdateDID updates, renames or deactivates a registered DID.
 func (c *Client) UpdateDID(ctx context.Context, req ssiapi.UpdateDIDRequest) (*ssiapi.UpdatedDID, error) {
-	resp, err := c.api.UpdateDID(ctx, req)
-	return result[ssiapi.UpdatedDID]("updateDID", http.StatusOK, resp, err)
+	return result[ssiapi.UpdatedDID]("updateDID", http.StatusOK, func() (*http.Response, error) { return c.api.UpdateDID(ctx, req) })
 }
 
 // AddVerificationMethod returns the DID document with one more verification
 // method. Nothing changes on chain.
 func (c *Client) AddVerificationMethod(ctx context.Context, req ssiapi.AddVerificationMethodRequest) (*ssiapi.DIDDocument, error) {
-	resp, err := c.api.AddVerificationMethod(ctx, req)
-	return result[ssiapi.DIDDocument]("addVerificationMethod", http.StatusCreated, resp, err)
+	return result[ssiapi.DIDDocument]("addVerificationMethod", http.StatusCreated, func() (*http.Response, error) { return c.api.AddVerificationMethod(ctx, req) })
 }
 
 // SignDIDAuth signs a DID document with the stored key of one of the app's DIDs.
 func (c *Client) SignDIDAuth(ctx context.Context, req ssiapi.SignDIDRequest) (*ssiapi.SignedDIDDocument, error) {
-	resp, err := c.api.SignDIDAuth(ctx, req)
-	return result[ssiapi.SignedDIDDocument]("signDIDAuth", http.StatusCreated, resp, err)
+	return result[ssiapi.SignedDIDDocument]("signDIDAuth", http.StatusCreated, func() (*http.Response, error) { return c.api.SignDIDAuth(ctx, req) })
 }
 
 // VerifyDIDAuth verifies a signed DID document. Tokens minted from an API key
 // lack the permission it needs and get [ErrPermissionDenied].
 func (c *Client) VerifyDIDAuth(ctx context.Context, req ssiapi.VerifyDIDRequest) (*ssiapi.DIDVerification, error) {
-	resp, err := c.api.VerifyDIDAuth(ctx, req)
-	return result[ssiapi.DIDVerification]("verifyDIDAuth", http.StatusCreated, resp, err)
+	return result[ssiapi.DIDVerification]("verifyDIDAuth", http.StatusCreated, func() (*http.Response, error) { return c.api.VerifyDIDAuth(ctx, req) })
 }
 
 // ListCredentials returns one page of the app's credentials, newest first,
@@ -185,43 +179,39 @@ func (c *Client) ListCredentials(ctx context.Context, page, limit int, issuerDID
 	if issuerDID != "" {
 		params.IssuerDid = &issuerDID
 	}
-	resp, err := c.api.ListCredentials(ctx, params)
-	return result[ssiapi.CredentialList]("listCredentials", http.StatusOK, resp, err)
+	return result[ssiapi.CredentialList]("listCredentials", http.StatusOK, func() (*http.Response, error) { return c.api.ListCredentials(ctx, params) })
 }
 
 // GetCredential returns a credential's metadata and status. With
 // retrieveCredential, it also returns the credential document, if the
 // credential was issued with persist.
 func (c *Client) GetCredential(ctx context.Context, id string, retrieveCredential bool) (*ssiapi.Credential, error) {
-	resp, err := c.api.GetCredential(ctx, id, &ssiapi.GetCredentialParams{RetrieveCredential: &retrieveCredential})
-	return result[ssiapi.Credential]("getCredential", http.StatusOK, resp, err)
+	return result[ssiapi.Credential]("getCredential", http.StatusOK, func() (*http.Response, error) {
+		return c.api.GetCredential(ctx, id, &ssiapi.GetCredentialParams{RetrieveCredential: &retrieveCredential})
+	})
 }
 
 // IssueCredential issues a verifiable credential.
 func (c *Client) IssueCredential(ctx context.Context, req ssiapi.IssueCredentialRequest) (*ssiapi.IssuedCredential, error) {
-	resp, err := c.api.IssueCredential(ctx, req)
-	return result[ssiapi.IssuedCredential]("issueCredential", http.StatusCreated, resp, err)
+	return result[ssiapi.IssuedCredential]("issueCredential", http.StatusCreated, func() (*http.Response, error) { return c.api.IssueCredential(ctx, req) })
 }
 
 // UpdateCredentialStatus suspends, revokes or reinstates the credential id and
 // returns its status as the chain now holds it. A revoked credential cannot
 // change again: that is an [ErrValidation].
 func (c *Client) UpdateCredentialStatus(ctx context.Context, id string, req ssiapi.UpdateCredentialStatusRequest) (*ssiapi.CredentialStatus, error) {
-	resp, err := c.api.UpdateCredentialStatus(ctx, id, req)
-	return result[ssiapi.CredentialStatus]("updateCredentialStatus", http.StatusOK, resp, err)
+	return result[ssiapi.CredentialStatus]("updateCredentialStatus", http.StatusOK, func() (*http.Response, error) { return c.api.UpdateCredentialStatus(ctx, id, req) })
 }
 
 // RegisterCredentialStatus registers on chain the status of a credential that
 // was issued without registering it.
 func (c *Client) RegisterCredentialStatus(ctx context.Context, req ssiapi.RegisterCredentialStatusRequest) (*ssiapi.TransactionHash, error) {
-	resp, err := c.api.RegisterCredentialStatus(ctx, req)
-	return result[ssiapi.TransactionHash]("registerCredentialStatus", http.StatusCreated, resp, err)
+	return result[ssiapi.TransactionHash]("registerCredentialStatus", http.StatusCreated, func() (*http.Response, error) { return c.api.RegisterCredentialStatus(ctx, req) })
 }
 
 // CreatePresentationTemplate stores a presentation template.
 func (c *Client) CreatePresentationTemplate(ctx context.Context, req ssiapi.PresentationTemplateRequest) (*ssiapi.PresentationTemplate, error) {
-	resp, err := c.api.CreatePresentationTemplate(ctx, req)
-	return result[ssiapi.PresentationTemplate]("createPresentationTemplate", http.StatusCreated, resp, err)
+	return result[ssiapi.PresentationTemplate]("createPresentationTemplate", http.StatusCreated, func() (*http.Response, error) { return c.api.CreatePresentationTemplate(ctx, req) })
 }
 
 // ListPresentationTemplates returns one page of the app's presentation
@@ -229,14 +219,14 @@ func (c *Client) CreatePresentationTemplate(ctx context.Context, req ssiapi.Pres
 // template, use [Client.PresentationTemplates].
 func (c *Client) ListPresentationTemplates(ctx context.Context, page, limit int) (*ssiapi.PresentationTemplateList, error) {
 	p, l := pageParams(page, limit)
-	resp, err := c.api.ListPresentationTemplates(ctx, &ssiapi.ListPresentationTemplatesParams{Page: p, Limit: l})
-	return result[ssiapi.PresentationTemplateList]("listPresentationTemplates", http.StatusOK, resp, err)
+	return result[ssiapi.PresentationTemplateList]("listPresentationTemplates", http.StatusOK, func() (*http.Response, error) {
+		return c.api.ListPresentationTemplates(ctx, &ssiapi.ListPresentationTemplatesParams{Page: p, Limit: l})
+	})
 }
 
 // GetPresentationTemplate returns the presentation template id.
 func (c *Client) GetPresentationTemplate(ctx context.Context, id string) (*ssiapi.PresentationTemplate, error) {
-	resp, err := c.api.GetPresentationTemplate(ctx, id)
-	return result[ssiapi.PresentationTemplate]("getPresentationTemplate", http.StatusOK, resp, err)
+	return result[ssiapi.PresentationTemplate]("getPresentationTemplate", http.StatusOK, func() (*http.Response, error) { return c.api.GetPresentationTemplate(ctx, id) })
 }
 
 // UpdatePresentationTemplate replaces the presentation template id. When no
@@ -244,20 +234,19 @@ func (c *Client) GetPresentationTemplate(ctx context.Context, id string) (*ssiap
 // UpdatePresentationTemplate reports it as an [*Error] that matches [ErrNotFound].
 func (c *Client) UpdatePresentationTemplate(ctx context.Context, id string, req ssiapi.PresentationTemplateRequest) (*ssiapi.PresentationTemplate, error) {
 	const op = "updatePresentationTemplate"
-	resp, err := c.api.UpdatePresentationTemplate(ctx, id, req)
-	body, err := readAnswer(op, resp, err)
+	status, body, err := readAnswer(op, func() (*http.Response, error) { return c.api.UpdatePresentationTemplate(ctx, id, req) })
 	if err != nil {
 		return nil, err
 	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, newError(op, resp.StatusCode, body)
+	if status != http.StatusOK {
+		return nil, newError(op, status, body)
 	}
 	if len(strings.TrimSpace(string(body))) == 0 {
-		return nil, &Error{Operation: op, StatusCode: resp.StatusCode, Messages: []string{noTemplateMatchText}}
+		return nil, &Error{Operation: op, StatusCode: status, Messages: []string{noTemplateMatchText}}
 	}
 	v := new(ssiapi.PresentationTemplate)
 	if err := json.Unmarshal(body, v); err != nil {
-		return nil, fmt.Errorf("%w: %s: %d answer: %w", ErrInvalidResponse, op, resp.StatusCode, err)
+		return nil, fmt.Errorf("%w: %s: %d answer: %w", ErrInvalidResponse, op, status, err)
 	}
 	return v, nil
 }
@@ -265,22 +254,19 @@ func (c *Client) UpdatePresentationTemplate(ctx context.Context, id string, req 
 // DeletePresentationTemplate deletes the presentation template id and
 // returns it as it was.
 func (c *Client) DeletePresentationTemplate(ctx context.Context, id string) (*ssiapi.PresentationTemplate, error) {
-	resp, err := c.api.DeletePresentationTemplate(ctx, id)
-	return result[ssiapi.PresentationTemplate]("deletePresentationTemplate", http.StatusOK, resp, err)
+	return result[ssiapi.PresentationTemplate]("deletePresentationTemplate", http.StatusOK, func() (*http.Response, error) { return c.api.DeletePresentationTemplate(ctx, id) })
 }
 
 // CreatePresentationRequest returns a presentation request built from a
 // template, to send to the holder. The server stores nothing.
 func (c *Client) CreatePresentationRequest(ctx context.Context, req ssiapi.NewPresentationRequest) (*ssiapi.PresentationRequest, error) {
-	resp, err := c.api.CreatePresentationRequest(ctx, req)
-	return result[ssiapi.PresentationRequest]("createPresentationRequest", http.StatusCreated, resp, err)
+	return result[ssiapi.PresentationRequest]("createPresentationRequest", http.StatusCreated, func() (*http.Response, error) { return c.api.CreatePresentationRequest(ctx, req) })
 }
 
 // VerifyPresentation verifies a verifiable presentation. The real server
 // reports most failed verifications as an [ErrServer] with the SDK's message.
 func (c *Client) VerifyPresentation(ctx context.Context, req ssiapi.VerifyPresentationRequest) (*ssiapi.PresentationVerification, error) {
-	resp, err := c.api.VerifyPresentation(ctx, req)
-	return result[ssiapi.PresentationVerification]("verifyPresentation", http.StatusCreated, resp, err)
+	return result[ssiapi.PresentationVerification]("verifyPresentation", http.StatusCreated, func() (*http.Response, error) { return c.api.VerifyPresentation(ctx, req) })
 }
 
 // The page and limit that the /status routes get when the caller passes zero:
@@ -308,8 +294,9 @@ func statusPage(page, limit int) (int, int) {
 // from an API key lack the permission it needs and get [ErrPermissionDenied].
 func (c *Client) GetSSIStatus(ctx context.Context, id string, page, limit int) (*ssiapi.TransactionStatusList, error) {
 	page, limit = statusPage(page, limit)
-	resp, err := c.api.GetSSIStatus(ctx, id, &ssiapi.GetSSIStatusParams{Page: page, Limit: limit})
-	return result[ssiapi.TransactionStatusList]("getSSIStatus", http.StatusOK, resp, err)
+	return result[ssiapi.TransactionStatusList]("getSSIStatus", http.StatusOK, func() (*http.Response, error) {
+		return c.api.GetSSIStatus(ctx, id, &ssiapi.GetSSIStatusParams{Page: page, Limit: limit})
+	})
 }
 
 // GetTransactionStatus returns one page of what the transaction hash
@@ -318,6 +305,7 @@ func (c *Client) GetSSIStatus(ctx context.Context, id string, page, limit int) (
 // lack the permission it needs and get [ErrPermissionDenied].
 func (c *Client) GetTransactionStatus(ctx context.Context, hash string, page, limit int) (*ssiapi.TransactionStatusList, error) {
 	page, limit = statusPage(page, limit)
-	resp, err := c.api.GetTransactionStatus(ctx, hash, &ssiapi.GetTransactionStatusParams{Page: page, Limit: limit})
-	return result[ssiapi.TransactionStatusList]("getTransactionStatus", http.StatusOK, resp, err)
+	return result[ssiapi.TransactionStatusList]("getTransactionStatus", http.StatusOK, func() (*http.Response, error) {
+		return c.api.GetTransactionStatus(ctx, hash, &ssiapi.GetTransactionStatusParams{Page: page, Limit: limit})
+	})
 }

@@ -189,7 +189,7 @@ func TestAnswerErrors(t *testing.T) {
 	})
 	t.Run("context cancelled", func(t *testing.T) {
 		release := make(chan struct{})
-		s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		s := newServer(t, func(_ http.ResponseWriter, r *http.Request) {
 			select {
 			case <-release:
 			case <-r.Context().Done():

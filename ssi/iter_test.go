@@ -59,7 +59,10 @@ func TestDIDsStops(t *testing.T) {
 	t.Run("when the caller breaks", func(t *testing.T) {
 		s := newServer(t, pagedDIDs(250, -1, 0))
 		n := 0
-		for range newClient(t, s).DIDs(t.Context()) {
+		for _, err := range newClient(t, s).DIDs(t.Context()) {
+			if err != nil {
+				t.Fatal(err)
+			}
 			n++
 			if n == 150 {
 				break
