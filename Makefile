@@ -14,7 +14,7 @@ FLEET_SOURCES ?= 10000
 help: ## List the targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-generate: ## Regenerate gen/ and api/ from spec/openapi.yaml.
+generate: ## Regenerate gen/, gen/ssiapi/, api/ and api/ssiapi/ from the specs in spec/.
 	$(GO) generate ./...
 
 check-generated: generate ## Regenerate, then fail if the committed code differs or new files appear.

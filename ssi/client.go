@@ -1,0 +1,311 @@
+package ssi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/entity-studio-go/entityauth/gen/ssiapi"
+)
+
+// DefaultBaseURL is the production SSI API. Tenant hosts
+// (https://ent-<7 hex>.api.entity.hypersign.id) and the test host
+// (https://api.entity-test.hypersign.id) serve the same API.
+const DefaultBaseURL = "https://api.entity.hypersign.id"
+
+// MaxResponseBytes caps every answer that a Client reads: 10 MiB, the request
+// size limit of the SSI API itself. A longer answer fails with [ErrBodyTooLarge].
+const MaxResponseBytes = 10 << 20
+
+// ErrInsecureURL means that the base URL given to [NewClient] is neither https
+// nor plain http to a loopback host, so that no token would travel in clear
+// text. No connection is made.
+var ErrInsecureURL = errors.New("entityauth: ssi: insecure base URL")
+
+// Client calls the SSI API. It is safe for concurrent use.
+type Client struct {
+	api *ssiapi.Client
+}
+
+// NewClient returns a Client for the SSI API at baseURL ([DefaultBaseURL] when
+// empty) that sends its requests through hc. hc must authenticate them: pass
+// the client from [github.com/entity-studio-go/entityauth.Config.Client]. A nil
+// hc is [http.DefaultClient], which sends no token.
+//
+// baseURL must be https, or plain http to a loopback host (for tests and
+// [github.com/entity-studio-go/entityauth/entityauthtest]).
+func NewClient(baseURL string, hc *http.Client) (*Client, error) {
+	if baseURL == "" {
+		baseURL = DefaultBaseURL
+	}
+	u, err := url.Parse(baseURL)
+	if err != nil || u.Host == "" || u.User != nil {
+		return nil, fmt.Errorf("%w: not an absolute URL without credentials", ErrInsecureURL)
+	}
+	if u.Scheme != "https" && (u.Scheme != "http" || !isLoopback(u.Hostname())) {
+		return nil, fmt.Errorf("%w: %s is neither https nor http to a loopback host", ErrInsecureURL, u.Redacted())
+	}
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	api, err := ssiapi.NewClient(strings.TrimSuffix(baseURL, "/"), ssiapi.WithHTTPClient(hc))
+	if err != nil {
+		return nil, fmt.Errorf("entityauth: ssi: %w", err)
+	}
+	return &Client{api: api}, nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Raw returns the generated client that c uses, for the operations of
+// spec/ssi-api.yaml that c does not wrap or for request editors. Answers read
+// through it are not capped and their errors are not typed.
+func (c *Client) Raw() *ssiapi.Client { return c.api }
+
+// result makes the call and reads its answer: the operation's success status decodes into a T, any
+// other status becomes an [*Error]. It closes the body.
+func result[T any](op string, want int, call func() (*http.Response, error)) (*T, error) {
+	status, body, err := readAnswer(op, call)
+	if err != nil {
+		return nil, err
+	}
+	if status != want {
+		return nil, newError(op, status, body)
+	}
+	v := new(T)
+	if err := json.Unmarshal(body, v); err != nil {
+		return nil, fmt.Errorf("%w: %s: %d answer: %w", ErrInvalidResponse, op, status, err)
+	}
+	return v, nil
+}
+
+// readAnswer makes the call, reads at most [MaxResponseBytes] of the answer's
+// body and closes it.
+func readAnswer(op string, call func() (*http.Response, error)) (status int, body []byte, err error) {
+	resp, err := call()
+	if err != nil {
+		return 0, nil, fmt.Errorf("entityauth: ssi: %s: %w", op, err)
+	}
+	defer resp.Body.Close()
+	body, err = io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
+	if err != nil {
+		return 0, nil, fmt.Errorf("entityauth: ssi: %s: reading the %d answer: %w", op, resp.StatusCode, err)
+	}
+	if len(body) > MaxResponseBytes {
+		return 0, nil, fmt.Errorf("%w: %s: %d answer", ErrBodyTooLarge, op, resp.StatusCode)
+	}
+	return resp.StatusCode, body, nil
+}
+
+// pageParams turns page and limit into the optional query values; zero leaves
+// a value out, so that the server's default applies.
+func pageParams(page, limit int) (p *ssiapi.Page, l *ssiapi.Limit) {
+	if page != 0 {
+		p = &page
+	}
+	if limit != 0 {
+		l = &limit
+	}
+	return p, l
+}
+
+// ListDIDs returns one page of the app's DIDs. page and limit run from 1 to
+// [PageSize]; zero means the server's default (page 1, 10 per page). To walk every
+// DID, use [Client.DIDs].
+func (c *Client) ListDIDs(ctx context.Context, page, limit int) (*ssiapi.DIDList, error) {
+	p, l := pageParams(page, limit)
+	return result[ssiapi.DIDList]("listDIDs", http.StatusOK, func() (*http.Response, error) { return c.api.ListDIDs(ctx, &ssiapi.ListDIDsParams{Page: p, Limit: l}) })
+}
+
+// ResolveDID resolves did. An unknown DID resolves to an empty document with
+// nil metadata, not to an error; a DID that is created but not registered has
+// nil metadata too.
+func (c *Client) ResolveDID(ctx context.Context, did string) (*ssiapi.ResolvedDID, error) {
+	return result[ssiapi.ResolvedDID]("resolveDID", http.StatusOK, func() (*http.Response, error) { return c.api.ResolveDID(ctx, did) })
+}
+
+// CreateDID creates a DID and its keys; it is not on chain until
+// [Client.RegisterDID].
+func (c *Client) CreateDID(ctx context.Context, req ssiapi.CreateDIDRequest) (*ssiapi.CreatedDID, error) {
+	return result[ssiapi.CreatedDID]("createDID", http.StatusCreated, func() (*http.Response, error) { return c.api.CreateDID(ctx, req) })
+}
+
+// RegisterDID registers a DID on chain. When the app has a fee grant the
+// answer says UNREGISTRED with an empty transaction hash: the transaction is queued.
+func (c *Client) RegisterDID(ctx context.Context, req ssiapi.RegisterDIDRequest) (*ssiapi.RegisteredDID, error) {
+	return result[ssiapi.RegisteredDID]("registerDID", http.StatusCreated, func() (*http.Response, error) { return c.api.RegisterDID(ctx, req) })
+}
+
+// UpdateDID updates, renames or deactivates a registered DID.
+func (c *Client) UpdateDID(ctx context.Context, req ssiapi.UpdateDIDRequest) (*ssiapi.UpdatedDID, error) {
+	return result[ssiapi.UpdatedDID]("updateDID", http.StatusOK, func() (*http.Response, error) { return c.api.UpdateDID(ctx, req) })
+}
+
+// AddVerificationMethod returns the DID document with one more verification
+// method. Nothing changes on chain.
+func (c *Client) AddVerificationMethod(ctx context.Context, req ssiapi.AddVerificationMethodRequest) (*ssiapi.DIDDocument, error) {
+	return result[ssiapi.DIDDocument]("addVerificationMethod", http.StatusCreated, func() (*http.Response, error) { return c.api.AddVerificationMethod(ctx, req) })
+}
+
+// SignDIDAuth signs a DID document with the stored key of one of the app's DIDs.
+func (c *Client) SignDIDAuth(ctx context.Context, req ssiapi.SignDIDRequest) (*ssiapi.SignedDIDDocument, error) {
+	return result[ssiapi.SignedDIDDocument]("signDIDAuth", http.StatusCreated, func() (*http.Response, error) { return c.api.SignDIDAuth(ctx, req) })
+}
+
+// VerifyDIDAuth verifies a signed DID document. Tokens minted from an API key
+// lack the permission it needs and get [ErrPermissionDenied].
+func (c *Client) VerifyDIDAuth(ctx context.Context, req ssiapi.VerifyDIDRequest) (*ssiapi.DIDVerification, error) {
+	return result[ssiapi.DIDVerification]("verifyDIDAuth", http.StatusCreated, func() (*http.Response, error) { return c.api.VerifyDIDAuth(ctx, req) })
+}
+
+// ListCredentials returns one page of the app's credentials, newest first,
+// only those of issuerDID unless it is empty. page and limit are as for
+// [Client.ListDIDs]. To walk every credential, use [Client.Credentials].
+func (c *Client) ListCredentials(ctx context.Context, page, limit int, issuerDID string) (*ssiapi.CredentialList, error) {
+	p, l := pageParams(page, limit)
+	params := &ssiapi.ListCredentialsParams{Page: p, Limit: l}
+	if issuerDID != "" {
+		params.IssuerDid = &issuerDID
+	}
+	return result[ssiapi.CredentialList]("listCredentials", http.StatusOK, func() (*http.Response, error) { return c.api.ListCredentials(ctx, params) })
+}
+
+// GetCredential returns a credential's metadata and status. With
+// retrieveCredential, it also returns the credential document, if the
+// credential was issued with persist.
+func (c *Client) GetCredential(ctx context.Context, id string, retrieveCredential bool) (*ssiapi.Credential, error) {
+	return result[ssiapi.Credential]("getCredential", http.StatusOK, func() (*http.Response, error) {
+		return c.api.GetCredential(ctx, id, &ssiapi.GetCredentialParams{RetrieveCredential: &retrieveCredential})
+	})
+}
+
+// IssueCredential issues a verifiable credential.
+func (c *Client) IssueCredential(ctx context.Context, req ssiapi.IssueCredentialRequest) (*ssiapi.IssuedCredential, error) {
+	return result[ssiapi.IssuedCredential]("issueCredential", http.StatusCreated, func() (*http.Response, error) { return c.api.IssueCredential(ctx, req) })
+}
+
+// UpdateCredentialStatus suspends, revokes or reinstates the credential id and
+// returns its status as the chain now holds it. A revoked credential cannot
+// change again: that is an [ErrValidation].
+func (c *Client) UpdateCredentialStatus(ctx context.Context, id string, req ssiapi.UpdateCredentialStatusRequest) (*ssiapi.CredentialStatus, error) {
+	return result[ssiapi.CredentialStatus]("updateCredentialStatus", http.StatusOK, func() (*http.Response, error) { return c.api.UpdateCredentialStatus(ctx, id, req) })
+}
+
+// RegisterCredentialStatus registers on chain the status of a credential that
+// was issued without registering it.
+func (c *Client) RegisterCredentialStatus(ctx context.Context, req ssiapi.RegisterCredentialStatusRequest) (*ssiapi.TransactionHash, error) {
+	return result[ssiapi.TransactionHash]("registerCredentialStatus", http.StatusCreated, func() (*http.Response, error) { return c.api.RegisterCredentialStatus(ctx, req) })
+}
+
+// CreatePresentationTemplate stores a presentation template.
+func (c *Client) CreatePresentationTemplate(ctx context.Context, req ssiapi.PresentationTemplateRequest) (*ssiapi.PresentationTemplate, error) {
+	return result[ssiapi.PresentationTemplate]("createPresentationTemplate", http.StatusCreated, func() (*http.Response, error) { return c.api.CreatePresentationTemplate(ctx, req) })
+}
+
+// ListPresentationTemplates returns one page of the app's presentation
+// templates. page and limit are as for [Client.ListDIDs]. To walk every
+// template, use [Client.PresentationTemplates].
+func (c *Client) ListPresentationTemplates(ctx context.Context, page, limit int) (*ssiapi.PresentationTemplateList, error) {
+	p, l := pageParams(page, limit)
+	return result[ssiapi.PresentationTemplateList]("listPresentationTemplates", http.StatusOK, func() (*http.Response, error) {
+		return c.api.ListPresentationTemplates(ctx, &ssiapi.ListPresentationTemplatesParams{Page: p, Limit: l})
+	})
+}
+
+// GetPresentationTemplate returns the presentation template id.
+func (c *Client) GetPresentationTemplate(ctx context.Context, id string) (*ssiapi.PresentationTemplate, error) {
+	return result[ssiapi.PresentationTemplate]("getPresentationTemplate", http.StatusOK, func() (*http.Response, error) { return c.api.GetPresentationTemplate(ctx, id) })
+}
+
+// UpdatePresentationTemplate replaces the presentation template id. When no
+// template of the app has that id, the server answers 200 with an empty body;
+// UpdatePresentationTemplate reports it as an [*Error] that matches [ErrNotFound].
+func (c *Client) UpdatePresentationTemplate(ctx context.Context, id string, req ssiapi.PresentationTemplateRequest) (*ssiapi.PresentationTemplate, error) {
+	const op = "updatePresentationTemplate"
+	status, body, err := readAnswer(op, func() (*http.Response, error) { return c.api.UpdatePresentationTemplate(ctx, id, req) })
+	if err != nil {
+		return nil, err
+	}
+	if status != http.StatusOK {
+		return nil, newError(op, status, body)
+	}
+	if len(strings.TrimSpace(string(body))) == 0 {
+		return nil, &Error{Operation: op, StatusCode: status, Messages: []string{noTemplateMatchText}}
+	}
+	v := new(ssiapi.PresentationTemplate)
+	if err := json.Unmarshal(body, v); err != nil {
+		return nil, fmt.Errorf("%w: %s: %d answer: %w", ErrInvalidResponse, op, status, err)
+	}
+	return v, nil
+}
+
+// DeletePresentationTemplate deletes the presentation template id and
+// returns it as it was.
+func (c *Client) DeletePresentationTemplate(ctx context.Context, id string) (*ssiapi.PresentationTemplate, error) {
+	return result[ssiapi.PresentationTemplate]("deletePresentationTemplate", http.StatusOK, func() (*http.Response, error) { return c.api.DeletePresentationTemplate(ctx, id) })
+}
+
+// CreatePresentationRequest returns a presentation request built from a
+// template, to send to the holder. The server stores nothing.
+func (c *Client) CreatePresentationRequest(ctx context.Context, req ssiapi.NewPresentationRequest) (*ssiapi.PresentationRequest, error) {
+	return result[ssiapi.PresentationRequest]("createPresentationRequest", http.StatusCreated, func() (*http.Response, error) { return c.api.CreatePresentationRequest(ctx, req) })
+}
+
+// VerifyPresentation verifies a verifiable presentation. The real server
+// reports most failed verifications as an [ErrServer] with the SDK's message.
+func (c *Client) VerifyPresentation(ctx context.Context, req ssiapi.VerifyPresentationRequest) (*ssiapi.PresentationVerification, error) {
+	return result[ssiapi.PresentationVerification]("verifyPresentation", http.StatusCreated, func() (*http.Response, error) { return c.api.VerifyPresentation(ctx, req) })
+}
+
+// The page and limit that the /status routes get when the caller passes zero:
+// the defaults of the other lists, which these routes lack (they answer 500
+// when either is missing).
+const (
+	defaultStatusPage  = 1
+	defaultStatusLimit = 10
+)
+
+// statusPage fills in the page and limit that the /status routes need.
+func statusPage(page, limit int) (int, int) {
+	if page == 0 {
+		page = defaultStatusPage
+	}
+	if limit == 0 {
+		limit = defaultStatusLimit
+	}
+	return page, limit
+}
+
+// GetSSIStatus returns one page of the registration transactions of a DID,
+// credential or schema id. Zero page and limit mean the
+// defaults of the other lists. Tokens minted
+// from an API key lack the permission it needs and get [ErrPermissionDenied].
+func (c *Client) GetSSIStatus(ctx context.Context, id string, page, limit int) (*ssiapi.TransactionStatusList, error) {
+	page, limit = statusPage(page, limit)
+	return result[ssiapi.TransactionStatusList]("getSSIStatus", http.StatusOK, func() (*http.Response, error) {
+		return c.api.GetSSIStatus(ctx, id, &ssiapi.GetSSIStatusParams{Page: page, Limit: limit})
+	})
+}
+
+// GetTransactionStatus returns one page of what the transaction hash
+// registered. Zero page and limit mean the
+// defaults of the other lists. Tokens minted from an API key
+// lack the permission it needs and get [ErrPermissionDenied].
+func (c *Client) GetTransactionStatus(ctx context.Context, hash string, page, limit int) (*ssiapi.TransactionStatusList, error) {
+	page, limit = statusPage(page, limit)
+	return result[ssiapi.TransactionStatusList]("getTransactionStatus", http.StatusOK, func() (*http.Response, error) {
+		return c.api.GetTransactionStatus(ctx, hash, &ssiapi.GetTransactionStatusParams{Page: page, Limit: limit})
+	})
+}

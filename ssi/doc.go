@@ -1,0 +1,23 @@
+// Package ssi calls the Entity Studio SSI API with typed requests, typed
+// answers and typed errors.
+//
+// It is a thin layer over the generated client in package
+// [github.com/entity-studio-go/entityauth/gen/ssiapi], whose models it uses. It
+// adds what the generated client lacks: errors that carry the server's messages
+// and match sentinels such as [ErrNotFound] and [ErrCreditsExhausted] with
+// [errors.Is], bounded reads of every answer, and iterators over the paginated
+// lists.
+//
+// A Client needs an authenticated [net/http.Client]; most users pass the one
+// from [github.com/entity-studio-go/entityauth.Config.Client], which sends the
+// access token as Bearer, sends the Origin header and fetches a new token once
+// when the SSI API answers 401:
+//
+//	hc := cfg.Client(ctx)
+//	c, err := ssi.NewClient(ssi.DefaultBaseURL, hc)
+//	created, err := c.CreateDID(ctx, ssiapi.CreateDIDRequest{Namespace: ptr(ssiapi.Testnet)})
+//
+// The schema routes and POST /credential/verify are not offered: the SSI API
+// refuses them to tokens minted from an API key (403, "Permission denied:
+// Missing access rights").
+package ssi

@@ -1,0 +1,175 @@
+package ssi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// Sentinel errors. An [*Error] matches, with [errors.Is], every sentinel that
+// describes its answer; callers act on these rather than on message texts.
+var (
+	// ErrValidation means that the SSI API refused the request's body or query
+	// (400) for a reason other than credits or the grant type: a field is
+	// missing or malformed, a DID is registered already, the chain refused a
+	// change.
+	ErrValidation = errors.New("entityauth: ssi: request refused as invalid")
+	// ErrCreditsExhausted means that the app has no credits left (400 "No
+	// credits found or credit exhausted. Please contact the admin"). Retrying
+	// does not help until an admin adds credits.
+	ErrCreditsExhausted = errors.New("entityauth: ssi: credits exhausted")
+	// ErrInvalidGrant means that the token was not issued for the SSI service
+	// (400 "Invalid grant type").
+	ErrInvalidGrant = errors.New("entityauth: ssi: token has the wrong grant type")
+	// ErrUnauthorized means that the SSI API refused the token (401), even
+	// after the one refresh that [github.com/entity-studio-go/entityauth.Config.Client]
+	// makes. [ErrOriginMismatch] is one of its causes.
+	ErrUnauthorized = errors.New("entityauth: ssi: token refused")
+	// ErrOriginMismatch means that the Origin header is not in the app's
+	// allowed origins (401 "Origin mismatch"). A new token does not help; fix
+	// Config.Origin or the app's settings.
+	ErrOriginMismatch = errors.New("entityauth: ssi: origin not allowed")
+	// ErrPermissionDenied means that the token lacks the permission the route
+	// needs (403 "Permission denied: Missing access rights").
+	ErrPermissionDenied = errors.New("entityauth: ssi: permission denied")
+	// ErrNotFound means that the resource does not exist or belongs to
+	// another app (404), or that an update matched nothing.
+	ErrNotFound = errors.New("entityauth: ssi: not found")
+	// ErrConflict means that the resource exists already (409 "Duplicate key error").
+	ErrConflict = errors.New("entityauth: ssi: conflict")
+	// ErrServer means that the SSI API failed (5xx). Its 500s carry the
+	// failing component's message, such as a refusal of the chain or the SDK.
+	ErrServer = errors.New("entityauth: ssi: server error")
+
+	// ErrInvalidResponse means that a successful answer could not be decoded
+	// into the operation's type.
+	ErrInvalidResponse = errors.New("entityauth: ssi: invalid response")
+	// ErrBodyTooLarge means that an answer exceeded [MaxResponseBytes].
+	ErrBodyTooLarge = errors.New("entityauth: ssi: response body too large")
+)
+
+// The server's message texts that select a sentinel.
+const (
+	creditsMessage      = "No credits found or credit exhausted"
+	grantMessage        = "Invalid grant type"
+	originMessage       = "Origin mismatch"
+	noTemplateMatchText = "no presentation template matched the id (the server answered 200 with an empty body)"
+)
+
+// Error is the error for an answer of the SSI API that is not the operation's
+// success status. Reach it with [errors.As]; match its class with [errors.Is]
+// and the sentinels above.
+type Error struct {
+	// Operation is the operationId of spec/ssi-api.yaml, such as "createDID".
+	Operation string
+	// StatusCode is the HTTP status of the answer.
+	StatusCode int
+	// Reason is the body's error field, such as "Bad Request"; empty when absent.
+	Reason string
+	// Messages are the server's messages in order. A message that the server
+	// sent as an object is kept as its compact JSON text. It is empty when the
+	// body was not JSON.
+	Messages []string
+}
+
+// Error returns the operation, the status and the server's messages.
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "entityauth: ssi: %s: %d %s", e.Operation, e.StatusCode, http.StatusText(e.StatusCode))
+	if len(e.Messages) > 0 {
+		b.WriteString(": ")
+		b.WriteString(strings.Join(e.Messages, "; "))
+	}
+	return b.String()
+}
+
+// Is reports whether target is a sentinel that describes e.
+func (e *Error) Is(target error) bool {
+	switch target {
+	case ErrCreditsExhausted:
+		return e.StatusCode == http.StatusBadRequest && e.has(creditsMessage)
+	case ErrInvalidGrant:
+		return e.StatusCode == http.StatusBadRequest && e.has(grantMessage)
+	case ErrValidation:
+		return e.StatusCode == http.StatusBadRequest && !e.has(creditsMessage) && !e.has(grantMessage)
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized
+	case ErrOriginMismatch:
+		return e.StatusCode == http.StatusUnauthorized && e.has(originMessage)
+	case ErrPermissionDenied:
+		return e.StatusCode == http.StatusForbidden
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound || e.has(noTemplateMatchText)
+	case ErrConflict:
+		return e.StatusCode == http.StatusConflict
+	case ErrServer:
+		return e.StatusCode >= http.StatusInternalServerError
+	}
+	return false
+}
+
+// has reports whether one of the messages contains s.
+func (e *Error) has(s string) bool {
+	for _, m := range e.Messages {
+		if strings.Contains(m, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// newError decodes the body of a failed answer: {statusCode, message, error}
+// with message a string, a list of strings or a list of objects, or the 500
+// shape {statusCode, timestamp, path, message}. A body that is not JSON yields
+// an Error without messages.
+func newError(op string, status int, body []byte) *Error {
+	e := &Error{Operation: op, StatusCode: status}
+	var v struct {
+		Message json.RawMessage `json:"message"`
+		Error   string          `json:"error"`
+	}
+	if json.Unmarshal(body, &v) != nil {
+		return e
+	}
+	e.Reason = v.Error
+	e.Messages = decodeMessages(v.Message)
+	return e
+}
+
+// decodeMessages turns message into strings: a string is kept, a list yields
+// its strings and the compact JSON of its other elements, anything else (an
+// object, a number) yields its compact JSON.
+func decodeMessages(raw json.RawMessage) []string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return nil
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return []string{s}
+	}
+	var list []json.RawMessage
+	if json.Unmarshal(raw, &list) != nil {
+		return []string{compact(raw)}
+	}
+	out := make([]string, 0, len(list))
+	for _, m := range list {
+		if json.Unmarshal(m, &s) == nil {
+			out = append(out, s)
+			continue
+		}
+		out = append(out, compact(m))
+	}
+	return out
+}
+
+func compact(raw json.RawMessage) string {
+	var b bytes.Buffer
+	if json.Compact(&b, raw) != nil {
+		return string(raw)
+	}
+	return b.String()
+}

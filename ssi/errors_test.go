@@ -1,0 +1,89 @@
+package ssi_test
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/entity-studio-go/entityauth/ssi"
+)
+
+// TestErrorShapes feeds every error shape of the real SSI API through the
+// client and checks the *Error, its messages and the sentinels it matches.
+func TestErrorShapes(t *testing.T) {
+	all := []error{ssi.ErrValidation, ssi.ErrCreditsExhausted, ssi.ErrInvalidGrant, ssi.ErrUnauthorized, ssi.ErrOriginMismatch,
+		ssi.ErrPermissionDenied, ssi.ErrNotFound, ssi.ErrConflict, ssi.ErrServer}
+	tests := []struct {
+		name     string
+		status   int
+		body     string
+		reason   string
+		messages []string
+		is       []error
+	}{
+		{"no bearer", 401, `{"statusCode":401,"message":["Unauthorized","Please pass access token"],"error":"Unauthorized"}`,
+			"Unauthorized", []string{"Unauthorized", "Please pass access token"}, []error{ssi.ErrUnauthorized}},
+		{"session dropped", 401, `{"statusCode":401,"message":["Token expired"],"error":"Unauthorized"}`,
+			"Unauthorized", []string{"Token expired"}, []error{ssi.ErrUnauthorized}},
+		{"origin mismatch", 401, `{"statusCode":401,"message":["Origin mismatch"],"error":"Unauthorized"}`,
+			"Unauthorized", []string{"Origin mismatch"}, []error{ssi.ErrUnauthorized, ssi.ErrOriginMismatch}},
+		{"passport", 401, `{"statusCode":401,"message":"Unauthorized"}`,
+			"", []string{"Unauthorized"}, []error{ssi.ErrUnauthorized}},
+		{"object message", 401, `{"statusCode":401,"message":[{"name":"TokenExpiredError","message":"jwt expired","expiredAt":"2023-02-20T11:45:39.000Z"}],"error":"Unauthorized"}`,
+			"Unauthorized", []string{`{"name":"TokenExpiredError","message":"jwt expired","expiredAt":"2023-02-20T11:45:39.000Z"}`}, []error{ssi.ErrUnauthorized}},
+		{"credits exhausted", 400, `{"statusCode":400,"message":["No credits found or credit exhausted. Please contact the admin"],"error":"Bad Request"}`,
+			"Bad Request", []string{"No credits found or credit exhausted. Please contact the admin"}, []error{ssi.ErrCreditsExhausted}},
+		{"grant type", 400, `{"statusCode":400,"message":["Invalid grant type"],"error":"Bad Request"}`,
+			"Bad Request", []string{"Invalid grant type"}, []error{ssi.ErrInvalidGrant}},
+		{"validation", 400, `{"statusCode":400,"message":["limit must not be greater than 100"],"error":"Bad Request"}`,
+			"Bad Request", []string{"limit must not be greater than 100"}, []error{ssi.ErrValidation}},
+		{"plain-string 400", 400, `{"statusCode":400,"message":"Invalid didDoc","error":"Bad Request"}`,
+			"Bad Request", []string{"Invalid didDoc"}, []error{ssi.ErrValidation}},
+		{"permission", 403, `{"statusCode":403,"message":["Permission denied: Missing access rights"],"error":"Forbidden"}`,
+			"Forbidden", []string{"Permission denied: Missing access rights"}, []error{ssi.ErrPermissionDenied}},
+		{"not found", 404, `{"statusCode":404,"message":["vc:hid:testnet:z6Mk is not found","vc:hid:testnet:z6Mk does not belongs to the App id: 42"],"error":"Not Found"}`,
+			"Not Found", []string{"vc:hid:testnet:z6Mk is not found", "vc:hid:testnet:z6Mk does not belongs to the App id: 42"}, []error{ssi.ErrNotFound}},
+		{"conflict", 409, `{"statusCode":409,"message":["Duplicate key error"],"error":"Conflict"}`,
+			"Conflict", []string{"Duplicate key error"}, []error{ssi.ErrConflict}},
+		{"internal", 500, `{"statusCode":500,"timestamp":"2023-02-21T05:33:48.911Z","path":"/api/v1/did","message":["Error","HID-SSI-SDK:: Error: unsupported chain Id","Internal server error"]}`,
+			"", []string{"Error", "HID-SSI-SDK:: Error: unsupported chain Id", "Internal server error"}, []error{ssi.ErrServer}},
+		{"proxy page", 502, `<html><body>Bad Gateway</body></html>`, "", nil, []error{ssi.ErrServer}},
+		{"mixed list", 400, `{"statusCode":400,"message":["a",{"b":1},2],"error":"Bad Request"}`,
+			"Bad Request", []string{"a", `{"b":1}`, "2"}, []error{ssi.ErrValidation}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newServer(t, answer(tt.status, tt.body))
+			_, err := newClient(t, s).ListDIDs(t.Context(), 1, 10)
+			var e *ssi.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("ListDIDs error = %v; want an *ssi.Error", err)
+			}
+			if e.StatusCode != tt.status || e.Operation != "listDIDs" || e.Reason != tt.reason {
+				t.Errorf("Error = {%s %d %q}; want {listDIDs %d %q}", e.Operation, e.StatusCode, e.Reason, tt.status, tt.reason)
+			}
+			if !slices.Equal(e.Messages, tt.messages) {
+				t.Errorf("Messages = %q; want %q", e.Messages, tt.messages)
+			}
+			for _, sentinel := range all {
+				if got, want := errors.Is(err, sentinel), slices.Contains(tt.is, sentinel); got != want {
+					t.Errorf("errors.Is(err, %v) = %v; want %v", sentinel, got, want)
+				}
+			}
+			msg := err.Error()
+			if !strings.HasPrefix(msg, "entityauth: ssi: listDIDs: ") || !strings.Contains(msg, http.StatusText(tt.status)) {
+				t.Errorf("Error() = %q; want the operation and the status", msg)
+			}
+			for _, m := range tt.messages {
+				if !strings.Contains(msg, m) {
+					t.Errorf("Error() = %q; want it to hold %q", msg, m)
+				}
+			}
+			if strings.Contains(msg, "test-token") {
+				t.Errorf("Error() = %q holds the access token", msg)
+			}
+		})
+	}
+}
