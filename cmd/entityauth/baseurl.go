@@ -40,9 +40,6 @@ const maxSchemelessEcho = 64
 // (https://KEY@host), the query and the fragment (?key=KEY), the API
 // secret key wherever it occurs, and any long value without a scheme.
 func (c *cli) displayURL(raw string) string {
-	if !strings.Contains(raw, "://") && len(raw) > maxSchemelessEcho {
-		return fmt.Sprintf("(a value of %d characters without a scheme, not shown)", len(raw))
-	}
 	s := raw
 	if i := strings.IndexAny(s, "?#"); i >= 0 {
 		s = s[:i+1] + redactedText
@@ -57,6 +54,9 @@ func (c *cli) displayURL(raw string) string {
 	}
 	if at := strings.LastIndex(host, "@"); at >= 0 {
 		rest = redactedText + rest[at:]
+	}
+	if scheme == "" && len(rest) > maxSchemelessEcho {
+		return fmt.Sprintf("(a value of %d characters without a scheme, not shown)", len(raw))
 	}
 	return c.quote(scheme + rest)
 }

@@ -134,8 +134,8 @@ func reachableURL(srvURL, host, port string, addr net.Addr) string {
 	return "http://" + net.JoinHostPort(loop, port)
 }
 
-// shellQuote quotes s for a POSIX shell: in single quotes, each ' written
-// as '\''.
+// shellQuote quotes s for a POSIX shell: in single quotes, each single
+// quote in s written as quote, backslash, quote, quote.
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

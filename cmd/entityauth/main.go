@@ -64,8 +64,9 @@ func (c *cli) run(args []string) int {
 	}
 	cmd, ok := lookup(name)
 	if !ok {
-		if strings.HasPrefix(name, "-") {
-			return c.usageError("", "unknown flag "+c.quote(name))
+		if strings.HasPrefix(name, "-") && !strings.ContainsAny(name, " \t\r\n") && len(name) <= maxEcho {
+			// Spelt as package flag's errors are, after flagMessage.
+			return c.usageError("", "unknown flag "+c.redact(name))
 		}
 		return c.usageError("", "unknown command "+c.quote(name))
 	}
