@@ -85,11 +85,17 @@ func statusFailure(status int, err error) (code int, hint string) {
 }
 
 // temporary reports whether err is a failure to reach the server or to read
-// its answer: a dial, reset, dropped or cut connection, or a timeout.
+// its answer: a dial, reset, dropped or cut connection, or a timeout. A
+// failure to listen (the fake's port in use) is not.
 func temporary(err error) bool {
 	var ue *url.Error
-	var ne net.Error
-	return errors.As(err, &ue) || errors.As(err, &ne) ||
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "listen" {
+		return false
+	}
+	// Not net.Error: syscall.Errno implements it too, so every failed file
+	// operation would pass.
+	return errors.As(err, &ue) || op != nil ||
 		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, os.ErrDeadlineExceeded) ||
 		errors.Is(err, context.DeadlineExceeded)
 }
