@@ -30,7 +30,7 @@ func (c *cli) fake(args []string) int {
 			"  kill \"$"+envFakePID+"\"")
 	addr := fs.String("addr", "127.0.0.1:8080", "`address` to listen on, host:port (port 0 picks a free one)")
 	key := fs.String("key", "", "the `KEY` the fake accepts (env "+envFakeKey+"; default a random key in the real format)")
-	rateLimit := fs.Int("rate-limit", 0, fmt.Sprintf("token requests a minute per client address; 0 = %d (the real limit), -1 = unlimited", tokenRateLimit))
+	rateLimit := fs.Int("rate-limit", 0, fmt.Sprintf("allow `N` token requests a minute per client address; 0 = %d (the real limit), -1 = unlimited", tokenRateLimit))
 	printEnv := fs.Bool("env", false, "print export lines of "+envBaseURL+", "+envSecret+", "+envSSIURL+"\nand "+envFakePID+" for eval, instead of the banner")
 	if code, ok := c.parse(fs, args); !ok {
 		return code
