@@ -23,7 +23,7 @@ func (c *cli) demo(args []string) int {
 		return code
 	}
 	if fs.NArg() > 0 {
-		return c.usageError(fs, "demo takes no arguments")
+		return c.usageError(fs.Name(), "demo takes no arguments")
 	}
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -6,32 +6,53 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 
 	"github.com/entity-studio-go/entityauth/entityauthtest"
 )
 
-// fake is the fake command: entityauthtest served on a loopback address.
+// fake is the fake command: entityauthtest served on a TCP address.
 func (c *cli) fake(args []string) int {
-	fs := flags("fake", "[--addr ADDR] [--rate-limit N]",
-		"Serve a fake Entity Studio (package entityauthtest) on a loopback address until\n"+
-			"interrupted: the token endpoint POST /api/v1/app/oauth and a slice of the SSI API\n"+
-			"(GET /api/v1/did, POST /api/v1/did/create), so that programs in any language can\n"+
-			"be tested against it. It prints its URL and the random key it accepts (a test\n"+
-			"credential of the fake, good for nothing else), and logs one line per request on\n"+
-			"standard error.")
-	addr := fs.String("addr", "127.0.0.1:8080", "loopback `address` to listen on (port 0 picks a free one)")
-	rateLimit := fs.Int("rate-limit", 0, "token requests per minute per client address; 0 = 10 (the real limit), -1 = unlimited")
+	fs := flags("fake", "[--addr ADDR] [--key KEY] [--rate-limit N] [--env]",
+		"Serve a fake Entity Studio (package entityauthtest) until interrupted: the token\n"+
+			"endpoint POST /api/v1/app/oauth and a slice of the SSI API (GET /api/v1/did,\n"+
+			"POST /api/v1/did/create), both under one URL, so that programs in any language can\n"+
+			"be tested against it. It prints its URL and the key it accepts (a test credential\n"+
+			"of the fake, good for nothing else: random unless --key or $"+envFakeKey+" sets\n"+
+			"it), and logs one line per request on standard error. An --addr beyond loopback\n"+
+			"(for docker-compose) is allowed, with a warning: anyone who reaches it gets tokens.\n\n"+
+			"With --env it prints only export lines for the shell, closes standard output and\n"+
+			"goes on serving, so that it can start in the background:\n\n"+
+			"  eval \"$(entityauth fake --addr 127.0.0.1:0 --env &)\"\n"+
+			"  entityauth token\n"+
+			"  kill \"$"+envFakePID+"\"")
+	addr := fs.String("addr", "127.0.0.1:8080", "`address` to listen on, host:port (port 0 picks a free one)")
+	key := fs.String("key", "", "the `KEY` the fake accepts (env "+envFakeKey+"; default a random key in the real format)")
+	rateLimit := fs.Int("rate-limit", 0, fmt.Sprintf("allow `N` token requests a minute per client address; 0 = %d (the real limit), -1 = unlimited", tokenRateLimit))
+	printEnv := fs.Bool("env", false, "print export lines of "+envBaseURL+", "+envSecret+", "+envSSIURL+"\nand "+envFakePID+" for eval, instead of the banner")
 	if code, ok := c.parse(fs, args); !ok {
 		return code
 	}
 	if fs.NArg() > 0 {
-		return c.usageError(fs, "fake takes no arguments")
+		return c.usageError("fake", "fake takes no arguments")
 	}
-	if err := checkLoopback(*addr); err != nil {
-		return c.usageError(fs, err.Error())
+	keyName := "--key"
+	if !isSet(fs, "key") {
+		*key, keyName = c.getenv(envFakeKey), "$"+envFakeKey
 	}
+	if problem := keyProblem(*key); problem != "" {
+		return c.usageError("fake", keyName+" "+problem)
+	}
+	host, port, err := net.SplitHostPort(*addr)
+	if err != nil {
+		return c.usageError("fake", "--addr "+c.quote(*addr)+" is not host:port, such as 127.0.0.1:8080")
+	}
+	if !isLoopback(host) {
+		c.stderr.printf("entityauth fake: warning: --addr %s is not a loopback address: anyone who reaches it can get tokens from the fake\n", c.quote(*addr))
+	}
+
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var lc net.ListenConfig
@@ -40,6 +61,7 @@ func (c *cli) fake(args []string) int {
 		return c.fail("fake", err)
 	}
 	srv := entityauthtest.NewListenerServer(ln, entityauthtest.Options{
+		APIKey:    *key,
 		RateLimit: *rateLimit,
 		Logf: func(format string, args ...any) {
 			c.stderr.printf("entityauth fake: "+format+"\n", args...)
@@ -47,13 +69,26 @@ func (c *cli) fake(args []string) int {
 	})
 	defer srv.Close()
 
-	url := srv.URL
-	c.stdout.printf("Fake Entity Studio at %s\n", url)
-	c.stdout.printf("  token endpoint  POST %s/api/v1/app/oauth\n", url)
-	c.stdout.printf("  SSI API         GET  %s/api/v1/did, POST %s/api/v1/did/create\n", url, url)
-	c.stdout.printf("The fake's API key (a random test credential that only this fake accepts):\n  %s\n", srv.APIKey())
-	c.stdout.printf("Try: %s=<the fake's key> entityauth token --no-cache --base-url %s\n", envSecret, url)
-	c.stdout.printf("Stop with Ctrl-C.\n")
+	url := reachableURL(srv.URL, host, port, ln.Addr())
+	if *printEnv {
+		c.stdout.printf("export %s=%s\n", envBaseURL, shellQuote(url))
+		c.stdout.printf("export %s=%s\n", envSecret, shellQuote(srv.APIKey()))
+		c.stdout.printf("export %s=%s\n", envSSIURL, shellQuote(url))
+		c.stdout.printf("export %s=%d\n", envFakePID, os.Getpid())
+		// Closing standard output ends a $(…) that reads it, while the fake
+		// goes on serving.
+		if err := c.stdout.close(); err != nil {
+			return c.fail("fake", err)
+		}
+		c.stderr.printf("entityauth fake: serving at %s; stop with kill %d\n", url, os.Getpid())
+	} else {
+		c.stdout.printf("Fake Entity Studio at %s\n", url)
+		c.stdout.printf("  token endpoint  POST %s/api/v1/app/oauth\n", url)
+		c.stdout.printf("  SSI API         GET  %s/api/v1/did, POST %s/api/v1/did/create\n", url, url)
+		c.stdout.printf("The fake's API key (a test credential that only this fake accepts):\n  %s\n", srv.APIKey())
+		c.stdout.printf("Try: eval \"$(entityauth fake --env &)\", or %s=<the fake's key> entityauth token --no-cache --base-url %s\n", envSecret, url)
+		c.stdout.printf("Stop with Ctrl-C.\n")
+	}
 
 	<-ctx.Done()
 	srv.Close()
@@ -61,18 +96,46 @@ func (c *cli) fake(args []string) int {
 	return exitOK
 }
 
-// checkLoopback returns an error unless addr is host:port with a loopback
-// host: localhost, 127.0.0.0/8 or ::1.
-func checkLoopback(addr string) error {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return fmt.Errorf("--addr %q is not host:port", addr)
+// keyProblem returns what makes key unfit for the fake, or "" if it is
+// fit: empty (a random key) or printable ASCII without spaces, as a header
+// value and the library require.
+func keyProblem(key string) string {
+	for i := 0; i < len(key); i++ {
+		if b := key[i]; b <= ' ' || b >= 0x7f {
+			return "holds a space, a control character or a non-ASCII byte, which no header can carry"
+		}
 	}
+	return ""
+}
+
+// isLoopback reports whether host is localhost or a loopback IP address.
+func isLoopback(host string) bool {
 	if strings.EqualFold(host, "localhost") {
-		return nil
+		return true
 	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-		return nil
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// reachableURL returns the URL at which clients on this machine reach the
+// fake: srvURL, unless it listens on every address (0.0.0.0, :: or no
+// host), which is no address to connect to; then the loopback address.
+func reachableURL(srvURL, host, port string, addr net.Addr) string {
+	if ip := net.ParseIP(host); host != "" && (ip == nil || !ip.IsUnspecified()) {
+		return srvURL
 	}
-	return fmt.Errorf("--addr %q is not a loopback address: the fake serves only localhost, 127.0.0.0/8 and ::1", addr)
+	if tcp, ok := addr.(*net.TCPAddr); ok {
+		port = strconv.Itoa(tcp.Port)
+	}
+	loop := "127.0.0.1"
+	if ip := net.ParseIP(host); ip != nil && ip.To4() == nil {
+		loop = "::1"
+	}
+	return "http://" + net.JoinHostPort(loop, port)
+}
+
+// shellQuote quotes s for a POSIX shell: in single quotes, each single
+// quote in s written as quote, backslash, quote, quote.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -35,17 +35,17 @@ func (c *cli) inspect(args []string) int {
 		return code
 	}
 	if *format != "text" && *format != "json" {
-		return c.usageError(fs, fmt.Sprintf("--format must be text or json, not %q", *format))
+		return c.usageError(fs.Name(), "--format must be text or json, not "+c.quote(*format))
 	}
 	if fs.NArg() > 1 {
-		return c.usageError(fs, "inspect takes at most one token")
+		return c.usageError(fs.Name(), "inspect takes at most one token")
 	}
 	var token string
 	if arg := fs.Arg(0); arg != "" && arg != "-" {
 		token = arg
 	} else {
 		if f, ok := c.stdin.(*os.File); ok && arg == "" && isTerminal(f) {
-			return c.usageError(fs, "give a token, or - to read it from standard input")
+			return c.usageError(fs.Name(), "give a token, or - to read it from standard input")
 		}
 		b, err := io.ReadAll(io.LimitReader(c.stdin, 2*jwt.MaxTokenSize))
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -137,49 +138,110 @@ func TestHelp(t *testing.T) {
 				t.Errorf("entityauth %q: stdout lacks %q:\n%s", args, "entityauth "+cmd, r.stdout)
 			}
 		}
+		if want := "75 temporary failure"; !strings.Contains(r.stdout, want) {
+			t.Errorf("entityauth %q: stdout lacks the exit status %q:\n%s", args, want, r.stdout)
+		}
 	}
-	for _, cmd := range []string{"token", "inspect", "fake", "demo", "version"} {
-		for _, args := range [][]string{{cmd, "-h"}, {cmd, "--help"}, {"help", cmd}} {
+	// Each command's help shows its flags as --name, as the README does.
+	flagLine := regexp.MustCompile(`(?m)^  (-+)([a-z-]+)`)
+	for _, tc := range []struct {
+		cmd   string
+		flags []string
+	}{
+		{"token", []string{"secret-file", "base-url", "origin", "grant-type", "lifetime", "no-cache", "format"}},
+		{"inspect", []string{"format"}},
+		{"fake", []string{"addr", "key", "rate-limit", "env"}},
+		{"demo", nil},
+		{"version", nil},
+	} {
+		for _, args := range [][]string{{tc.cmd, "-h"}, {tc.cmd, "--help"}, {"help", tc.cmd}} {
 			r := e.run("", args...)
 			r.want(t, 0, args...)
-			if want := "Usage: entityauth " + cmd; !strings.HasPrefix(r.stdout, want) {
+			if want := "Usage: entityauth " + tc.cmd; !strings.HasPrefix(r.stdout, want) {
 				t.Errorf("entityauth %q: stdout = %q; want it to start with %q", args, r.stdout, want)
 			}
 			if r.stderr != "" {
 				t.Errorf("entityauth %q: stderr = %q; want none", args, r.stderr)
 			}
+			var shown []string
+			for _, m := range flagLine.FindAllStringSubmatch(r.stdout, -1) {
+				if m[1] != "--" {
+					t.Errorf("entityauth %q: flag %q shown with %q; want --%s", args, m[2], m[1], m[2])
+				}
+				shown = append(shown, m[2])
+			}
+			slices.Sort(shown)
+			want := slices.Sorted(slices.Values(tc.flags))
+			if !slices.Equal(shown, want) {
+				t.Errorf("entityauth %q: flags shown %q; want %q", args, shown, want)
+			}
 		}
 	}
 }
 
+// TestNoArguments: entityauth alone prints the overview on stderr and exits 2.
+func TestNoArguments(t *testing.T) {
+	r := newEnv(t).run("")
+	r.want(t, 2)
+	if r.stdout != "" || !strings.Contains(r.stderr, "entityauth token") {
+		t.Errorf("stdout %q, stderr %q; want the overview on stderr only", r.stdout, r.stderr)
+	}
+}
+
+// TestUsageErrors: each usage error is one line that names the problem,
+// then one line that points at the command's help, on stderr, with exit 2.
 func TestUsageErrors(t *testing.T) {
 	e := newEnv(t)
-	for _, args := range [][]string{
-		{},
-		{"frobnicate"},
-		{"help", "frobnicate"},
-		{"version", "extra"},
-		{"demo", "extra"},
-		{"inspect", "--format", "xml", "-"},
-		{"inspect", "a", "b"},
-		{"fake", "--addr", "0.0.0.0:0"},
-		{"fake", "--addr", ":0"},
-		{"fake", "--addr", "192.0.2.1:8080"},
-		{"fake", "--addr", "nonsense"},
-		{"token", "--no-such-flag"},
+	for _, tc := range []struct {
+		args []string
+		want string // the first line
+	}{
+		{[]string{"frobnicate"}, `entityauth: unknown command "frobnicate"`},
+		{[]string{"--frobnicate"}, `entityauth: unknown flag --frobnicate`},
+		{[]string{"help", "frobnicate"}, `entityauth help: unknown command "frobnicate"`},
+		{[]string{"help", "token", "fake"}, `entityauth help: help takes at most one command`},
+		{[]string{"version", "extra"}, `entityauth version: version takes no arguments`},
+		{[]string{"demo", "extra"}, `entityauth demo: demo takes no arguments`},
+		{[]string{"inspect", "--format", "xml", "-"}, `entityauth inspect: --format must be text or json, not "xml"`},
+		{[]string{"inspect", "a", "b"}, `entityauth inspect: inspect takes at most one token`},
+		{[]string{"fake", "--addr", "nonsense"}, `entityauth fake: --addr "nonsense" is not host:port, such as 127.0.0.1:8080`},
+		{[]string{"fake", "--addr"}, `entityauth fake: flag needs an argument: --addr`},
+		{[]string{"fake", "--rate-limit", "many"}, `entityauth fake: invalid value "many" for --rate-limit: parse error`},
+		{[]string{"fake", "--key", "two words"}, `entityauth fake: --key holds a space, a control character or a non-ASCII byte, which no header can carry`},
+		{[]string{"fake", "extra"}, `entityauth fake: fake takes no arguments`},
+		{[]string{"token", "--no-such-flag"}, `entityauth token: unknown flag --no-such-flag`},
+		{[]string{"token", "--no-cache=maybe"}, `entityauth token: invalid boolean value "maybe" for --no-cache: parse error`},
+		{[]string{"token"}, `entityauth token: no API secret key: set $ENTITY_API_SECRET_KEY or use --secret-file PATH`},
+		{[]string{"token", "--format", "yaml"}, `entityauth token: --format must be raw, json or header, not "yaml"`},
+		{[]string{"token", "--lifetime", "90m"}, `entityauth token: --lifetime "90m" is not a whole number of hours, such as 4h`},
+		{[]string{"token", "extra"}, `entityauth token: token takes no arguments (the key comes from $ENTITY_API_SECRET_KEY or --secret-file)`},
+		{[]string{"token", "--base-url", "localhost:8080"}, `entityauth token: --base-url "localhost:8080" is not an absolute URL such as https://api.entity.dashboard.hypersign.id`},
 	} {
-		r := e.run("", args...)
-		r.want(t, 2, args...)
-		if r.stderr == "" || r.stdout != "" {
-			t.Errorf("entityauth %q: stdout %q, stderr %q; want only stderr", args, r.stdout, r.stderr)
+		r := e.run("", tc.args...)
+		r.want(t, 2, tc.args...)
+		if r.stdout != "" {
+			t.Errorf("entityauth %q: stdout = %q; want none", tc.args, r.stdout)
+		}
+		cmd, _, _ := strings.Cut(tc.want, ":") // "entityauth" or "entityauth token"
+		if want := tc.want + "\nRun '" + cmd + " -h' for usage.\n"; r.stderr != want {
+			t.Errorf("entityauth %q: stderr = %q; want %q", tc.args, r.stderr, want)
 		}
 	}
 }
 
 func TestVersion(t *testing.T) {
-	r := newEnv(t).run("", "version")
-	r.want(t, 0, "version")
-	if !regexp.MustCompile(`^entityauth \S+.* go1\.\d+`).MatchString(r.stdout) {
-		t.Errorf("version = %q; want \"entityauth <version> ... go1.N\"", r.stdout)
+	e := newEnv(t)
+	var first string
+	for _, args := range [][]string{{"version"}, {"--version"}, {"-version"}} {
+		r := e.run("", args...)
+		r.want(t, 0, args...)
+		if !regexp.MustCompile(`^entityauth \S+.* go1\.\d+`).MatchString(r.stdout) {
+			t.Errorf("entityauth %q = %q; want \"entityauth <version> ... go1.N\"", args, r.stdout)
+		}
+		if first == "" {
+			first = r.stdout
+		} else if r.stdout != first {
+			t.Errorf("entityauth %q = %q; want what version printed, %q", args, r.stdout, first)
+		}
 	}
 }

@@ -29,3 +29,11 @@ func (o *output) Write(p []byte) (int, error) {
 func (o *output) printf(format string, args ...any) {
 	_, _ = fmt.Fprintf(o, format, args...)
 }
+
+// close closes the stream if its writer is an io.Closer; later writes fail.
+func (o *output) close() error {
+	if cl, ok := o.w.(io.Closer); ok {
+		return cl.Close()
+	}
+	return nil
+}

@@ -58,39 +58,83 @@ func TestSecretsNeverInCLIOutput(t *testing.T) {
 	record("token --secret-file -", r, true)
 
 	// token: failures of the server, of the network and of the flags.
-	faults := []entityauthtest.Fault{
-		{Status: 401, JSON: map[string]any{"statusCode": 401, "message": []string{"unknown key " + canaryKey}, "error": canaryKey}},
-		{Status: 400, JSON: map[string]any{"statusCode": 400, "message": []string{"Invalid grant type"}, "error": "Bad Request"}},
-		{Status: 403, JSON: map[string]any{"error": "Insufficient credits or no active plan"}},
-		{Status: 404, Body: "<html>Cannot POST " + canaryKey + "</html>", ContentType: "text/html"},
-		{Status: 429, JSON: "Too many requests. Try again later."},
-		{Status: 302, Redirect: "https://elsewhere.example/?k=" + canaryKey},
-		{Body: `{"access_token":"` + canaryToken + `","expiresIn":"soon"}`, ContentType: "application/json"},
-		{Body: `{"access_token":"` + canaryToken, ContentType: "application/json"},
-		{Oversize: 2 << 20},
+	faults := []struct {
+		f    entityauthtest.Fault
+		code int
+	}{
+		{entityauthtest.Fault{Status: 401, JSON: map[string]any{"statusCode": 401, "message": []string{"unknown key " + canaryKey}, "error": canaryKey}}, 1},
+		{entityauthtest.Fault{Status: 400, JSON: map[string]any{"statusCode": 400, "message": []string{"Invalid grant type"}, "error": "Bad Request"}}, 1},
+		{entityauthtest.Fault{Status: 403, JSON: map[string]any{"error": "Insufficient credits or no active plan"}}, 1},
+		{entityauthtest.Fault{Status: 404, Body: "<html>Cannot POST " + canaryKey + "</html>", ContentType: "text/html"}, 1},
+		{entityauthtest.Fault{Status: 429, JSON: "Too many requests. Try again later."}, 75},
+		{entityauthtest.Fault{Status: 429, RetryAfter: "900", JSON: []string{"slow down " + canaryKey}}, 75},
+		{entityauthtest.Fault{Status: 302, Redirect: "https://elsewhere.example/?k=" + canaryKey}, 1},
+		{entityauthtest.Fault{Body: `{"access_token":"` + canaryToken + `","expiresIn":"soon"}`, ContentType: "application/json"}, 1},
+		{entityauthtest.Fault{Body: `{"access_token":"` + canaryToken, ContentType: "application/json"}, 1},
+		{entityauthtest.Fault{Oversize: 2 << 20}, 1},
 	}
 	for _, f := range faults {
-		srv.Enqueue(entityauthtest.TokenEndpoint, f)
+		srv.Enqueue(entityauthtest.TokenEndpoint, f.f)
 		r := e.run("", "token", "--no-cache")
-		r.want(t, 1, "token", "after a fault")
+		r.want(t, f.code, "token", "after a fault")
 		record("token after a fault", r, false)
 	}
+	// 5xx and dropped connections until the retries give up.
+	five := entityauthtest.Fault{Status: 503, JSON: map[string]any{"message": []string{"down for " + canaryKey}}}
+	drop := entityauthtest.Fault{Drop: true}
+	for _, fs := range [][]entityauthtest.Fault{{five, five, five}, {drop, drop, drop}} {
+		srv.Enqueue(entityauthtest.TokenEndpoint, fs...)
+		r := e.run("", "token", "--no-cache")
+		r.want(t, 75, "token", "after temporary faults")
+		record("token after temporary faults", r, false)
+	}
+	// Usage errors, with the key (or another) where an argument echoes.
+	other := strings.Repeat("f", 29) + "." + strings.Repeat("e", 97)
 	for _, args := range [][]string{
 		{"token", "--base-url", "http://api.example.com"},
 		{"token", "--base-url", "https://u:" + canaryKey + "@api.example.com"},
+		{"token", "--base-url", "https://" + other + "@api.example.com"},
+		{"token", "--base-url", "https://api.example.com/?key=" + other},
+		{"token", "--base-url", "https://api.example.com/#" + other},
+		{"token", "--base-url", "http://192.0.2.1/" + canaryKey},
+		{"token", "--base-url", canaryKey},
+		{"token", "--base-url", other},
+		{"token", "--format", canaryKey},
+		{"token", "--lifetime", canaryKey},
+		{"token", "--" + canaryKey},
+		{"token", "--no-cache=" + canaryKey},
+		{"token", canaryKey},
+		{canaryKey},
+		{"--" + canaryKey},
+		{"help", canaryKey},
+		{"inspect", "--format", canaryKey},
+		{"fake", "--addr", canaryKey},
+		{"fake", "--rate-limit", canaryKey},
 		{"token", "--lifetime", "90m"},
 		{"token", "--secret-file", filepath.Join(t.TempDir(), "missing")},
 		{"token", "extra"},
 	} {
 		r := e.run("", args...)
 		if r.code == 0 {
-			t.Errorf("entityauth %q: exit 0; want a failure", args[:2])
+			t.Errorf("entityauth %.20q: exit 0; want a failure", args)
 		}
-		record("token with bad flags", r, false)
+		record("usage error", r, false)
 	}
+	emptyFile := filepath.Join(t.TempDir(), "empty")
+	if err := os.WriteFile(emptyFile, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = e.run("", "token", "--secret-file", emptyFile)
+	r.want(t, 2, "token", "--secret-file", "empty")
+	record("token with an empty secret file", r, false)
+	// ENTITY_API_BASE_URL and ENTITY_API_SECRET_KEY swapped by mistake.
+	swapped := newEnv(t, envSecret+"="+srv.URL, envBaseURL+"="+canaryKey)
+	r = swapped.run("", "token", "--no-cache")
+	r.want(t, 2, "token", "with swapped variables")
+	record("token with swapped variables", r, false)
 	srv.SetDown(true)
 	r = e.run("", "token", "--no-cache")
-	r.want(t, 1, "token", "while the server is down")
+	r.want(t, 75, "token", "while the server is down")
 	record("token while down", r, false)
 	srv.SetDown(false)
 
@@ -113,12 +157,14 @@ func TestSecretsNeverInCLIOutput(t *testing.T) {
 	record("inspect of a broken token", r, false)
 
 	// The other commands, with the key in their environment.
-	for _, args := range [][]string{{"demo"}, {"version"}, {"help"}, {"help", "token"}, {"token", "-h"}} {
+	for _, args := range [][]string{{"demo"}, {"version"}, {"--version"}, {"help"}, {"help", "token"}, {"token", "-h"}, {"fake", "-h"}} {
 		r := e.run("", args...)
 		r.want(t, 0, args...)
 		record(strings.Join(args, " "), r, false)
 	}
-	outputs = append(outputs, runFakeBriefly(t, e)...)
+	outputs = append(outputs, runFakeBriefly(t, e, "--addr", "127.0.0.1:0")...)
+	outputs = append(outputs, runFakeBriefly(t, e, "--addr", "127.0.0.1:0", "--env")...)
+	outputs = append(outputs, runFakeBriefly(t, e, "--addr", "0.0.0.0:0")...)
 
 	tokens = append(tokens, canaryToken)
 	for _, req := range srv.Requests() {
@@ -126,7 +172,7 @@ func TestSecretsNeverInCLIOutput(t *testing.T) {
 			tokens = append(tokens, tok)
 		}
 	}
-	secrets := append([]string{canaryKey, strings.SplitN(canaryKey, ".", 2)[1]}, tokens...)
+	secrets := append([]string{canaryKey, strings.SplitN(canaryKey, ".", 2)[1], other}, tokens...)
 	for _, o := range outputs {
 		assertNoSecrets(t, o.label, o.text, secrets...)
 	}
@@ -153,13 +199,14 @@ func tokenOf(stdout string) string {
 	return s
 }
 
-// runFakeBriefly starts `entityauth fake` with the key in its environment,
-// reads its banner, stops it with SIGINT and returns its outputs.
-func runFakeBriefly(t *testing.T, e *env) []labelledOutput {
+// runFakeBriefly starts `entityauth fake args...` with the key in its
+// environment, reads its banner (or its export lines), stops it with SIGINT
+// and returns its outputs.
+func runFakeBriefly(t *testing.T, e *env, args ...string) []labelledOutput {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, "fake", "--addr", "127.0.0.1:0")
+	cmd := exec.CommandContext(ctx, binary, append([]string{"fake"}, args...)...)
 	cmd.Env = e.vars
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
@@ -174,7 +221,7 @@ func runFakeBriefly(t *testing.T, e *env) []labelledOutput {
 	sc := bufio.NewScanner(pipe)
 	for sc.Scan() {
 		banner.WriteString(sc.Text() + "\n")
-		if strings.HasPrefix(sc.Text(), "Stop with") {
+		if strings.HasPrefix(sc.Text(), "Stop with") || strings.HasPrefix(sc.Text(), "export "+envFakePID+"=") {
 			break
 		}
 	}
@@ -187,5 +234,6 @@ func runFakeBriefly(t *testing.T, e *env) []labelledOutput {
 	if err := cmd.Wait(); err != nil {
 		t.Errorf("fake: %v", err)
 	}
-	return []labelledOutput{{"fake stdout", banner.String()}, {"fake stderr", stderr.String()}}
+	label := "fake " + strings.Join(args, " ")
+	return []labelledOutput{{label + " stdout", banner.String()}, {label + " stderr", stderr.String()}}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,13 +15,6 @@ import (
 
 	"github.com/entity-studio-go/entityauth"
 	"github.com/entity-studio-go/entityauth/internal/filecache"
-)
-
-// Environment variables read by the token command.
-const (
-	envSecret  = "ENTITY_API_SECRET_KEY" //nolint:gosec // G101: a variable's name, not a credential
-	envBaseURL = "ENTITY_API_BASE_URL"
-	envOrigin  = "ENTITY_API_ORIGIN"
 )
 
 // maxSecretFile bounds what --secret-file reads.
@@ -39,8 +33,9 @@ func (c *cli) token(args []string) int {
 			"or from --secret-file, never from a flag. Tokens are cached, encrypted under a key\n"+
 			"derived from the secret, in the user cache directory (entityauth/), and served\n"+
 			"from there while more than a minute of their life is left, so that a script may\n"+
-			"call this in a loop without reaching the server's limit of 10 requests a minute.\n"+
-			"A fetch, retries included, gives up after 15 s.\n\n"+
+			fmt.Sprintf("call this in a loop without reaching the server's limit of %d requests a minute.\n", tokenRateLimit)+
+			fmt.Sprintf("A fetch, retries included, gives up after %v. Exit status %d means try again\n", refreshTimeout, exitTempFail)+
+			"later (rate limited, server error or network error).\n\n"+
 			"  curl -H \"$(entityauth token --format header)\" https://api.entity.hypersign.id/api/v1/did")
 	secretFile := fs.String("secret-file", "", "read the API secret key from `PATH` (- for standard input)")
 	baseURL := fs.String("base-url", c.getenv(envBaseURL), "token service base `URL` (env "+envBaseURL+"; default "+entityauth.DefaultBaseURL+")")
@@ -53,18 +48,18 @@ func (c *cli) token(args []string) int {
 		return code
 	}
 	if fs.NArg() > 0 {
-		return c.usageError(fs, "token takes no arguments (the secret comes from $"+envSecret+" or --secret-file)")
+		return c.usageError("token", "token takes no arguments (the key comes from $"+envSecret+" or --secret-file)")
 	}
 	switch *format {
 	case "raw", "json", "header":
 	default:
-		return c.usageError(fs, fmt.Sprintf("--format must be raw, json or header, not %q", *format))
+		return c.usageError("token", "--format must be raw, json or header, not "+c.quote(*format))
 	}
 	cfg := entityauth.Config{BaseURL: *baseURL, Origin: *origin, GrantType: *grantType, RefreshTimeout: refreshTimeout}
 	if *lifetime != "" {
 		d, err := time.ParseDuration(*lifetime)
 		if err != nil || d < time.Hour || d%time.Hour != 0 {
-			return c.usageError(fs, fmt.Sprintf("--lifetime %q is not a whole number of hours, such as 4h", *lifetime))
+			return c.usageError("token", "--lifetime "+c.quote(*lifetime)+" is not a whole number of hours, such as 4h")
 		}
 		cfg.Lifetime = d
 	}
@@ -72,12 +67,15 @@ func (c *cli) token(args []string) int {
 	if err != nil {
 		return c.fail("token", err)
 	}
+	baseURLName := "$" + envBaseURL
+	if isSet(fs, "base-url") {
+		baseURLName = "--base-url"
+	}
+	if problem := urlProblem(*baseURL); problem != "" {
+		return c.usageError("token", baseURLName+" "+c.displayURL(*baseURL)+" "+problem)
+	}
 	if secret == "" {
-		src := "$" + envSecret + " is not set"
-		if *secretFile != "" {
-			src = "--secret-file holds no key"
-		}
-		return c.usageError(fs, "no API secret key: "+src+"; set "+envSecret+" or use --secret-file")
+		return c.usageError("token", "no API secret key: "+c.secretSource(*secretFile))
 	}
 	cfg.APISecretKey = secret
 	if !*noCache {
@@ -93,8 +91,11 @@ func (c *cli) token(args []string) int {
 	defer stop()
 	tok, err := cfg.TokenSource(ctx).TokenContext(ctx)
 	if err != nil {
-		if errors.Is(err, entityauth.ErrInvalidConfig) || errors.Is(err, entityauth.ErrInsecureURL) {
-			return c.usageError(fs, strings.TrimPrefix(err.Error(), "entityauth: "))
+		if errors.Is(err, entityauth.ErrInsecureURL) {
+			return c.usageError("token", baseURLName+" "+c.displayURL(*baseURL)+" "+insecureURL)
+		}
+		if errors.Is(err, entityauth.ErrInvalidConfig) {
+			return c.usageError("token", c.redact(strings.TrimPrefix(err.Error(), "entityauth: ")))
 		}
 		return c.fail("token", err)
 	}
@@ -114,6 +115,26 @@ func (c *cli) token(args []string) int {
 		}{tok.AccessToken, tok.Type(), tok.Expiry.UTC().Format(time.RFC3339)})
 	}
 	return exitOK
+}
+
+// secretSource says why no key was found, for the usage error.
+func (c *cli) secretSource(secretFile string) string {
+	switch {
+	case secretFile == "-":
+		return "standard input (--secret-file -) holds none"
+	case secretFile != "":
+		return "the file " + c.quote(secretFile) + " holds none"
+	case c.getenv(envSecret) != "":
+		return "$" + envSecret + " is blank"
+	}
+	return "set $" + envSecret + " or use --secret-file PATH"
+}
+
+// isSet reports whether the flag called name was given on the command line.
+func isSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // readSecret returns the API secret key, trimmed of surrounding white space:
@@ -139,5 +160,6 @@ func (c *cli) readSecret(path string) (string, error) {
 	if len(b) > maxSecretFile {
 		return "", fmt.Errorf("the secret file is larger than %d bytes", maxSecretFile)
 	}
-	return strings.TrimSpace(string(b)), nil
+	c.secret = strings.TrimSpace(string(b))
+	return c.secret, nil
 }

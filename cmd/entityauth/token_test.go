@@ -2,9 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -175,28 +178,84 @@ func TestTokenSecretSources(t *testing.T) {
 
 func TestTokenMissingSecret(t *testing.T) {
 	srv := entityauthtest.Start(t, entityauthtest.Options{})
-	for _, e := range []*env{
-		newEnv(t, envBaseURL+"="+srv.URL),
-		newEnv(t, envBaseURL+"="+srv.URL, envSecret+"=  \n"),
-	} {
-		r := e.run("", "token")
-		r.want(t, 2, "token")
-		if !strings.Contains(r.stderr, envSecret) {
-			t.Errorf("stderr = %q; want it to name %s", r.stderr, envSecret)
-		}
-		if r.stdout != "" {
-			t.Errorf("stdout = %q; want none", r.stdout)
-		}
-	}
 	e := newEnv(t, envBaseURL+"="+srv.URL)
 	empty := filepath.Join(e.home, "empty")
 	if err := os.WriteFile(empty, []byte("\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	e.run("", "token", "--secret-file", empty).want(t, 2)
-	e.run("", "token", "--secret-file", "-").want(t, 2)
+	for _, tc := range []struct {
+		e    *env
+		args []string
+		want string
+	}{
+		{e, nil, "no API secret key: set $ENTITY_API_SECRET_KEY or use --secret-file PATH"},
+		{newEnv(t, envBaseURL+"="+srv.URL, envSecret+"=  \n"), nil, "no API secret key: $ENTITY_API_SECRET_KEY is blank"},
+		// A file that holds no key: the error names the file and does not
+		// send the user to the flag they used.
+		{e, []string{"--secret-file", empty}, "no API secret key: the file " + strconv.Quote(empty) + " holds none"},
+		{e, []string{"--secret-file", "-"}, "no API secret key: standard input (--secret-file -) holds none"},
+	} {
+		args := append([]string{"token"}, tc.args...)
+		r := tc.e.run("", args...)
+		r.want(t, 2, args...)
+		if want := "entityauth token: " + tc.want + "\nRun 'entityauth token -h' for usage.\n"; r.stderr != want {
+			t.Errorf("entityauth %q: stderr = %q; want %q", args, r.stderr, want)
+		}
+		if tc.args != nil && strings.Contains(r.stderr, "use --secret-file") {
+			t.Errorf("entityauth %q: stderr %q tells the user to use the flag they used", args, r.stderr)
+		}
+		if r.stdout != "" {
+			t.Errorf("stdout = %q; want none", r.stdout)
+		}
+	}
 	if got := srv.TokenRequests(); got != 0 {
 		t.Errorf("token requests without a secret = %d; want 0", got)
+	}
+}
+
+// TestTokenBaseURLEcho: a bad base URL is a usage error that echoes it as
+// typed, with every part that may hold a key redacted.
+func TestTokenBaseURLEcho(t *testing.T) {
+	srv := entityauthtest.Start(t, entityauthtest.Options{APIKey: canaryKey})
+	e := newEnv(t, envSecret+"="+canaryKey)
+	const (
+		notURL   = " is not an absolute URL such as https://api.entity.dashboard.hypersign.id"
+		userinfo = " must not hold credentials (user:password@): the key goes in $ENTITY_API_SECRET_KEY"
+		query    = " must not hold a query or a fragment"
+	)
+	other := strings.Repeat("f", 29) + "." + strings.Repeat("e", 97) // a key, but not this run's
+	for _, tc := range []struct {
+		url, want string
+	}{
+		{"api.entity.dashboard.hypersign.id", `"api.entity.dashboard.hypersign.id"` + notURL},
+		{"HTTPS//api.example.com", `"HTTPS//api.example.com"` + notURL},
+		{"http://192.0.2.1:8080/x", `"http://192.0.2.1:8080/x"` + " " + insecureURL},
+		{"FTP://127.0.0.1", `"FTP://127.0.0.1"` + " " + insecureURL},
+		{"https://" + canaryKey + "@api.example.com/v1", `"https://REDACTED@api.example.com/v1"` + userinfo},
+		{"https://user:" + other + "@api.example.com", `"https://REDACTED@api.example.com"` + userinfo},
+		{"user:" + other + "@api.example.com", `"REDACTED@api.example.com"` + notURL},
+		{"https://api.example.com/?key=" + other + "&x=1", `"https://api.example.com/?REDACTED"` + query},
+		{"https://api.example.com#" + other, `"https://api.example.com#REDACTED"` + query},
+		{"http://192.0.2.1/" + canaryKey, `"http://192.0.2.1/REDACTED"` + " " + insecureURL},
+		{other, "(a value of 127 characters without a scheme, not shown)" + notURL},
+		{"https://api.example.com/\n?k", `"https://api.example.com/\n?REDACTED"` + notURL},
+	} {
+		r := e.run("", "token", "--no-cache", "--base-url", tc.url)
+		r.want(t, 2, "--base-url", tc.url)
+		if want := "entityauth token: --base-url " + tc.want + "\nRun 'entityauth token -h' for usage.\n"; r.stderr != want {
+			t.Errorf("--base-url %.40q: stderr = %q; want %q", tc.url, r.stderr, want)
+		}
+		assertNoSecrets(t, "stderr", r.stderr, canaryKey, other)
+	}
+	// From the environment, the error names the variable.
+	e = newEnv(t, envSecret+"="+canaryKey, envBaseURL+"=localhost:8080")
+	r := e.run("", "token", "--no-cache")
+	r.want(t, 2)
+	if want := "entityauth token: $ENTITY_API_BASE_URL \"localhost:8080\"" + notURL + "\n"; !strings.HasPrefix(r.stderr, want) {
+		t.Errorf("stderr = %q; want it to start with %q", r.stderr, want)
+	}
+	if got := srv.TokenRequests(); got != 0 {
+		t.Errorf("token requests = %d; want 0", got)
 	}
 }
 
@@ -222,42 +281,96 @@ func TestTokenUsageErrorsMakeNoRequest(t *testing.T) {
 	}
 }
 
-func TestTokenServerErrors(t *testing.T) {
-	srv := entityauthtest.Start(t, entityauthtest.Options{})
+// TestTokenExitStatus: a temporary failure (a 429, a 5xx or a network
+// error, after the library's retries) exits 75, any other failure 1; the
+// 401 and the 429 come with a hint.
+func TestTokenExitStatus(t *testing.T) {
+	// No rate limit: the cases make more requests than the real limit allows.
+	srv := entityauthtest.Start(t, entityauthtest.Options{RateLimit: -1})
+	e := newEnv(t, envSecret+"="+srv.APIKey(), envBaseURL+"="+srv.URL)
+	rateHint := fmt.Sprintf("hint: the token service allows %d requests a minute per address", tokenRateLimit)
+	keyHint := "hint: the token service refused the API secret key; check $" + envSecret
+	drop := entityauthtest.Fault{Drop: true}
+	for _, tc := range []struct {
+		name   string
+		faults []entityauthtest.Fault // one per attempt
+		down   bool
+		args   []string
+		code   int
+		stderr []string // substrings of stderr
+	}{
+		{name: "401", faults: []entityauthtest.Fault{{Status: 401, JSON: map[string]any{"statusCode": 401, "message": []string{"Access denied."}}}},
+			code: 1, stderr: []string{"401", "Access denied.", keyHint}},
+		{name: "400", faults: []entityauthtest.Fault{{Status: 400, JSON: map[string]any{"statusCode": 400, "message": []string{"Invalid grant type"}, "error": "Bad Request"}}},
+			args: []string{"--grant-type", "nonsense"}, code: 1, stderr: []string{"Invalid grant type"}},
+		{name: "403", faults: []entityauthtest.Fault{{Status: 403, JSON: map[string]any{"error": "Insufficient credits or no active plan"}}},
+			code: 1, stderr: []string{"403"}},
+		{name: "invalid body", faults: []entityauthtest.Fault{{Body: `{"access_token":"x","expiresIn":"soon"}`, ContentType: "application/json"}},
+			code: 1, stderr: []string{"invalid token response"}},
+		// A 429 without Retry-After means a 60 s wait, beyond the CLI's
+		// 15 s bound: the run fails at once.
+		{name: "429", faults: []entityauthtest.Fault{{Status: 429, JSON: "Too many requests. Try again later."}},
+			code: 75, stderr: []string{"429", "Too many requests", rateHint + "; try again in a minute"}},
+		{name: "429 with a long Retry-After", faults: []entityauthtest.Fault{{Status: 429, RetryAfter: "600"}},
+			code: 75, stderr: []string{"429", rateHint + "; it asked to wait 10m0s"}},
+		{name: "500 three times", faults: []entityauthtest.Fault{entityauthtest.InternalServerError(), entityauthtest.InternalServerError(), entityauthtest.InternalServerError()},
+			code: 75, stderr: []string{"500"}},
+		{name: "503, 502, 504", faults: []entityauthtest.Fault{{Status: 503}, {Status: 502}, {Status: 504}},
+			code: 75, stderr: []string{"504"}},
+		{name: "408 three times", faults: []entityauthtest.Fault{{Status: 408}, {Status: 408}, {Status: 408}},
+			code: 75, stderr: []string{"408"}},
+		{name: "dropped connections", faults: []entityauthtest.Fault{drop, drop, drop}, code: 75, stderr: []string{"EOF"}},
+		{name: "truncated bodies", faults: []entityauthtest.Fault{{TruncateAt: 5}, {TruncateAt: 5}, {TruncateAt: 5}}, code: 75},
+		{name: "server down", down: true, code: 75},
+		{name: "nothing listening", args: []string{"--base-url", closedPortURL(t)}, code: 75, stderr: []string{"connection refused"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv.Enqueue(entityauthtest.TokenEndpoint, tc.faults...)
+			srv.SetDown(tc.down)
+			defer srv.SetDown(false)
+			start := time.Now()
+			r := e.run("", append([]string{"token", "--no-cache"}, tc.args...)...)
+			r.want(t, tc.code, tc.name)
+			if d := time.Since(start); d > 10*time.Second {
+				t.Errorf("took %v; want the failure within the retries' few seconds", d)
+			}
+			for _, want := range tc.stderr {
+				if !strings.Contains(r.stderr, want) {
+					t.Errorf("stderr = %q; want it to hold %q", r.stderr, want)
+				}
+			}
+			if tc.name != "401" && strings.Contains(r.stderr, keyHint) {
+				t.Errorf("stderr = %q; want no hint about the key", r.stderr)
+			}
+			if r.stdout != "" {
+				t.Errorf("stdout = %q; want none", r.stdout)
+			}
+			assertNoSecrets(t, "stderr", r.stderr, srv.APIKey())
+		})
+	}
+	// The real 401 of a wrong key, not a queued one.
 	wrong := strings.Repeat("a", 29) + "." + strings.Repeat("b", 97)
-	e := newEnv(t, envSecret+"="+wrong, envBaseURL+"="+srv.URL)
-	r := e.run("", "token")
+	r := newEnv(t, envSecret+"="+wrong, envBaseURL+"="+srv.URL).run("", "token")
 	r.want(t, 1)
-	if !strings.Contains(r.stderr, "401") || !strings.Contains(r.stderr, "Access denied.") {
-		t.Errorf("stderr = %q; want the status and the server's message", r.stderr)
+	if want := "entityauth token: token endpoint answered 401 Unauthorized: Access denied.\n" + keyHint; !strings.HasPrefix(r.stderr, want) {
+		t.Errorf("stderr = %q; want it to start with %q", r.stderr, want)
 	}
 	assertNoSecrets(t, "stderr", r.stderr, wrong, srv.APIKey())
-	if r.stdout != "" {
-		t.Errorf("stdout = %q; want none", r.stdout)
-	}
+}
 
-	srv.Enqueue(entityauthtest.TokenEndpoint, entityauthtest.Fault{Status: 400,
-		JSON: map[string]any{"statusCode": 400, "message": []string{"Invalid grant type"}, "error": "Bad Request"}})
-	e = newEnv(t, envSecret+"="+srv.APIKey(), envBaseURL+"="+srv.URL)
-	r = e.run("", "token", "--grant-type", "nonsense")
-	r.want(t, 1)
-	if !strings.Contains(r.stderr, "Invalid grant type") {
-		t.Errorf("stderr = %q; want the server's message", r.stderr)
+// closedPortURL returns the URL of a loopback port that nothing listens on.
+func closedPortURL(t *testing.T) string {
+	t.Helper()
+	var lc net.ListenConfig
+	ln, err := lc.Listen(t.Context(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
-	assertNoSecrets(t, "stderr", r.stderr, srv.APIKey())
-
-	// A 429 without Retry-After would mean a 60 s wait, beyond the CLI's
-	// 15 s bound: the run fails at once with the server's message.
-	srv.Enqueue(entityauthtest.TokenEndpoint, entityauthtest.Fault{Status: 429, JSON: "Too many requests. Try again later."})
-	start := time.Now()
-	r = e.run("", "token", "--no-cache")
-	r.want(t, 1)
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("a 429 took %v to fail; want it at once", d)
+	url := "http://" + ln.Addr().String()
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
 	}
-	if !strings.Contains(r.stderr, "429") || !strings.Contains(r.stderr, "Too many requests") {
-		t.Errorf("stderr = %q; want the status and the server's message", r.stderr)
-	}
+	return url
 }
 
 // TestTokenCache is the issue's criterion: 12 calls in a row make one token

@@ -12,7 +12,7 @@ func (c *cli) version(args []string) int {
 		return code
 	}
 	if fs.NArg() > 0 {
-		return c.usageError(fs, "version takes no arguments")
+		return c.usageError(fs.Name(), "version takes no arguments")
 	}
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
