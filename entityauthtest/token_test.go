@@ -225,6 +225,12 @@ func TestLogfNeverPrintsSecrets(t *testing.T) {
 	callAPI(t, s, http.MethodGet, "/api/v1/did", tok)
 	callAPI(t, s, http.MethodGet, "/api/v1/did", tok+"x")
 	fetchToken(t, s, tokenRequest{key: strp("wrong-key-value")})
+	// A malformed JSON body that holds the key: the 400 quotes one character.
+	if a := fetchToken(t, s, tokenRequest{body: `{"key":"` + s.APIKey() + `"`}); a.status != 400 || strings.Contains(a.body, s.APIKey()) {
+		t.Errorf("malformed body holding the key: %d %s; want a 400 without the key", a.status, a.body)
+	}
+	s.Enqueue(entityauthtest.TokenEndpoint, entityauthtest.InternalServerError())
+	fetchToken(t, s, tokenRequest{})
 	s.Close()
 	mu.Lock()
 	defer mu.Unlock()
