@@ -223,7 +223,7 @@ func (c *Config) newFetcher(ctx context.Context) (*fetcher, error) {
 		params.Origin = &origin
 	}
 	if c.GrantType != "" {
-		gt := gen.GrantType(c.GrantType)
+		gt := c.GrantType // gen.GrantType is an open string (an alias)
 		params.GrantType = &gt
 	}
 	if c.Lifetime != 0 {
