@@ -81,6 +81,63 @@ func (m *memCache) Lock(_ context.Context, key string, ttl time.Duration) (func(
 	}, nil
 }
 
+// hostileCache is a memCache that misbehaves as a user's Cache might: its
+// calls ignore ctx and take their delay, Lock returns a nil unlock, or the
+// method named by panics panics.
+type hostileCache struct {
+	*memCache
+	key                              string // the cache key it is set up for
+	loadDelay, lockDelay, storeDelay time.Duration
+	nilUnlock                        bool
+	panics                           string        // "Load", "Lock", "Store" or "unlock"
+	release                          chan struct{} // closed at the test's end: delays end early
+}
+
+// delay sleeps for d or until the test ends, whatever ctx says.
+func (h *hostileCache) delay(d time.Duration) {
+	if d == 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-h.release:
+	}
+}
+
+func (h *hostileCache) Load(ctx context.Context, key string) ([]byte, error) {
+	h.delay(h.loadDelay)
+	if h.panics == "Load" {
+		panic("Load bug")
+	}
+	return h.memCache.Load(ctx, key)
+}
+
+func (h *hostileCache) Store(ctx context.Context, key string, entry []byte, ttl time.Duration) error {
+	h.delay(h.storeDelay)
+	if h.panics == "Store" {
+		var m map[string]int
+		m[key]++ // a nil map write, as a real bug would
+	}
+	return h.memCache.Store(ctx, key, entry, ttl)
+}
+
+func (h *hostileCache) Lock(ctx context.Context, key string, ttl time.Duration) (func(context.Context) error, error) {
+	h.delay(h.lockDelay)
+	switch {
+	case h.panics == "Lock":
+		panic(errors.New("Lock bug"))
+	case h.nilUnlock:
+		return nil, nil
+	}
+	unlock, err := h.memCache.Lock(ctx, key, ttl)
+	if err != nil || h.panics != "unlock" {
+		return unlock, err
+	}
+	return func(context.Context) error { panic("unlock bug") }, nil
+}
+
 // cachedConfig returns a Config that reaches srv and uses a new memCache.
 func cachedConfig(srv *entityauthtest.Server) (*Config, *memCache) {
 	c := configFor(srv)

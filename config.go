@@ -29,11 +29,13 @@ const (
 	DefaultRefreshTimeout = 2 * time.Minute
 )
 
-// maxLifetime bounds Config.Lifetime, and maxExpiresIn bounds the lifetime that
-// a token response may claim: anything longer is refused as absurd.
+// maxLifetime bounds Config.Lifetime, and maxExpiresIn and minExpiresIn bound
+// the lifetime that a token response may claim: anything longer is refused as
+// absurd, and anything shorter as dead on arrival.
 const (
 	maxLifetime  = 31 * 24 * time.Hour
 	maxExpiresIn = maxLifetime
+	minExpiresIn = time.Second
 )
 
 // Config describes how to obtain access tokens from the Entity Studio token
@@ -234,5 +236,5 @@ func (c *Config) newFetcher(ctx context.Context) (*fetcher, error) {
 	if attempts == 0 {
 		attempts = DefaultMaxAttempts
 	}
-	return &fetcher{client: client, params: params, key: c.APISecretKey, maxAttempts: attempts}, nil
+	return &fetcher{client: client, params: params, key: c.APISecretKey, maxAttempts: attempts, now: time.Now}, nil
 }

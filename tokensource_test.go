@@ -219,7 +219,8 @@ func TestTokenSourceWaiterCancel(t *testing.T) {
 // during retries learns why.
 func TestTokenSourceWaiterSeesLastAttempt(t *testing.T) {
 	bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
-		srv.Enqueue(entityauthtest.TokenEndpoint, entityauthtest.Fault{Status: 429, JSON: "Too many requests. Try again later."})
+		f := entityauthtest.Fault{Status: 429, JSON: "Too many requests. Try again later."}
+		srv.Enqueue(entityauthtest.TokenEndpoint, f, f, f) // probes end by 1+2+4 s at the earliest
 		ts := configFor(srv).TokenSource(t.Context())
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -228,9 +229,9 @@ func TestTokenSourceWaiterSeesLastAttempt(t *testing.T) {
 			t.Errorf("error = %v; want DeadlineExceeded and ErrRateLimited", err)
 		}
 		synctest.Wait()
-		// The shared fetch goes on and succeeds after the 429 wait.
-		if tok := mustToken(t, ts); tok == nil || srv.TokenRequests() != 2 {
-			t.Errorf("token requests = %d; want 2", srv.TokenRequests())
+		// The shared fetch goes on probing and succeeds.
+		if tok := mustToken(t, ts); tok == nil || srv.TokenRequests() != 4 {
+			t.Errorf("token requests = %d; want 4", srv.TokenRequests())
 		}
 	})
 }
