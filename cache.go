@@ -19,7 +19,11 @@ import (
 )
 
 // Cache stores sealed token entries beyond one TokenSource: across CLI
-// invocations (a file cache) or a fleet (a Redis cache).
+// invocations (a file cache) or a fleet (a Redis cache). When Config.Cache is
+// nil, a TokenSource uses a cache in the process's memory, so that the
+// sources of equal Configs (the same [Config.CacheKey]) in one process share
+// one token; a Cache set in the Config replaces it, and sources of one process
+// then share through that Cache.
 //
 // Entries are opaque bytes: the TokenSource seals them (AES-256-GCM, with a
 // key derived by HKDF-SHA256 from the API secret key and the cache key as
@@ -32,9 +36,17 @@ import (
 // another holder has the lock ([ErrLocked]) it keeps serving a token still
 // before its mandatory window, or else polls Load, and tries the Lock again
 // after each miss (so that when a holder dies and its lock expires, one
-// waiter refreshes for all), for as long as a lock lasts plus one poll, and
-// then fetches itself. On any other Cache error it fetches directly and logs
-// the first such error.
+// waiter refreshes for all), for as long as a lock lasts plus one poll, but
+// never for more than 60 % of Config.RefreshTimeout nor more than half of
+// what its token has left, and then fetches itself, so that a lock that never
+// expires costs a fetch, not a failure. On any other Cache error it fetches
+// directly and logs the first such error.
+//
+// A Cache is user code, and a TokenSource does not trust it: every call is
+// bounded by the refresh's deadline even if it ignores ctx, a Lock that
+// returns neither an unlock function nor an error fails, and a panic in any
+// of its methods or in an unlock function is recovered and becomes that
+// call's error.
 type Cache interface {
 	// Load returns the entry stored under key, or ErrCacheMiss.
 	Load(ctx context.Context, key string) ([]byte, error)

@@ -67,7 +67,8 @@ func (r fleetResult) peak() (count, minute int) {
 //     TokenSource has no switch to turn its jitter off, and this package's
 //     non-test code is not changed for a test.
 //   - jitter: TokenSource, whose advisory window is shortened at random by up
-//     to 10 %, 6 minutes for 4-hour tokens.
+//     to 10 %, 6 minutes for 4-hour tokens. Each source has a memory cache of
+//     its own, as it would in a process of its own.
 //   - shared-cache: TokenSource with one Config.Cache (memCache) shared by
 //     every source, as replicas share Redis.
 //
@@ -151,7 +152,11 @@ func simulateFleet(t *testing.T, mode string, n int) fleetResult {
 					return cfg.Token(ctx)
 				}), longAdvisory)
 			} else {
-				sources[i] = cfg.TokenSource(ctx)
+				c := *cfg
+				if c.Cache == nil {
+					c.Cache = newMemoryCache() // each source its own process
+				}
+				sources[i] = c.TokenSource(ctx)
 			}
 		}
 

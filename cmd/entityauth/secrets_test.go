@@ -63,7 +63,7 @@ func TestSecretsNeverInCLIOutput(t *testing.T) {
 		{Status: 400, JSON: map[string]any{"statusCode": 400, "message": []string{"Invalid grant type"}, "error": "Bad Request"}},
 		{Status: 403, JSON: map[string]any{"error": "Insufficient credits or no active plan"}},
 		{Status: 404, Body: "<html>Cannot POST " + canaryKey + "</html>", ContentType: "text/html"},
-		{Status: 429, JSON: "Too many requests. Try again later."},
+		{Status: 429, RetryAfter: "600", JSON: "Too many requests. Try again later."},
 		{Status: 302, Redirect: "https://elsewhere.example/?k=" + canaryKey},
 		{Body: `{"access_token":"` + canaryToken + `","expiresIn":"soon"}`, ContentType: "application/json"},
 		{Body: `{"access_token":"` + canaryToken, ContentType: "application/json"},

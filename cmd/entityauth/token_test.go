@@ -246,10 +246,24 @@ func TestTokenServerErrors(t *testing.T) {
 	}
 	assertNoSecrets(t, "stderr", r.stderr, srv.APIKey())
 
-	// A 429 without Retry-After would mean a 60 s wait, beyond the CLI's
-	// 15 s bound: the run fails at once with the server's message.
+	// A 429 without Retry-After is probed again after 1 to 2 s: the
+	// server's window may have rolled over, and the run gets its token.
+	before := srv.TokenRequests()
 	srv.Enqueue(entityauthtest.TokenEndpoint, entityauthtest.Fault{Status: 429, JSON: "Too many requests. Try again later."})
 	start := time.Now()
+	r = e.run("", "token", "--no-cache")
+	r.want(t, 0)
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("a 429 then a token took %v; want one probe of at most 2 s", d)
+	}
+	if got := srv.TokenRequests() - before; got != 2 {
+		t.Errorf("token requests = %d; want 2 (the 429 and one probe)", got)
+	}
+
+	// A Retry-After beyond the CLI's 15 s bound fails at once, with the
+	// server's message.
+	srv.Enqueue(entityauthtest.TokenEndpoint, entityauthtest.Fault{Status: 429, RetryAfter: "600", JSON: "Too many requests. Try again later."})
+	start = time.Now()
 	r = e.run("", "token", "--no-cache")
 	r.want(t, 1)
 	if d := time.Since(start); d > 5*time.Second {
