@@ -418,3 +418,48 @@ func TestCacheKey(t *testing.T) {
 		}
 	}
 }
+
+// TestCacheLockedElsewhereDuringAdvisory checks a lock held elsewhere for the
+// whole advisory window: a refresh that obtains nothing fails (ErrLocked) and
+// backs off, rather than counting as a success every second, and a caller in
+// the mandatory window waits no longer than half of what its token has left
+// before the source fetches itself.
+func TestCacheLockedElsewhereDuringAdvisory(t *testing.T) {
+	bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
+		c, cache := cachedConfig(srv)
+		var events []RefreshEvent
+		c.OnRefresh = func(ev RefreshEvent) { events = append(events, ev) }
+		ts := c.TokenSource(t.Context())
+		first := mustToken(t, ts)
+		if _, err := cache.Lock(context.Background(), c.CacheKey(), 10*time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		sleepUntil(first.Expiry.Add(-50 * time.Minute))
+		for time.Until(first.Expiry) > maxMandatory+time.Second {
+			if tok := mustToken(t, ts); tok != first {
+				t.Fatal("token changed while the lock was held elsewhere")
+			}
+			time.Sleep(time.Second)
+		}
+		synctest.Wait()
+		refreshes := events[1:]
+		if len(refreshes) == 0 || len(refreshes) > 20 {
+			t.Errorf("background refreshes in 49 min of a lock held elsewhere = %d; want 1 to 20 (backing off)", len(refreshes))
+		}
+		for i, ev := range refreshes {
+			if !errors.Is(ev.Err, ErrLocked) || !ev.Expiry.IsZero() || ev.Attempts != 0 {
+				t.Fatalf("refresh %d = %+v; want a failure wrapping ErrLocked, no expiry, 0 attempts", i, ev)
+			}
+		}
+
+		sleepUntil(first.Expiry.Add(-30 * time.Second))
+		start := time.Now()
+		tok := mustToken(t, ts)
+		if el := time.Since(start); el > 15*time.Second+pollCap || tok == first {
+			t.Errorf("mandatory window, 30 s left: new token %v after %v; want one within half the time left", tok != first, el)
+		}
+		if got := srv.TokenRequests(); got != 2 {
+			t.Errorf("token requests = %d; want 2", got)
+		}
+	})
+}

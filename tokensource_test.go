@@ -555,3 +555,19 @@ func TestTokenSourceZeroValue(t *testing.T) {
 		t.Error("Invalidate of a zero TokenSource = true; want false")
 	}
 }
+
+// TestTokenSourceWaitBoundedByToken checks that a caller whose token has
+// not expired waits for a slow refresh no longer than the token has left.
+func TestTokenSourceWaitBoundedByToken(t *testing.T) {
+	bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
+		ts := configFor(srv).TokenSource(t.Context())
+		first := mustToken(t, ts)
+		sleepUntil(first.Expiry.Add(-30 * time.Second))
+		srv.Enqueue(entityauthtest.TokenEndpoint, entityauthtest.Fault{Delay: 10 * time.Minute})
+		start := time.Now()
+		_, err := ts.Token()
+		if el := time.Since(start); el != 30*time.Second || !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("slow refresh with 30 s left: %v after %v; want DeadlineExceeded after 30s", err, el)
+		}
+	})
+}
