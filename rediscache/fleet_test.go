@@ -436,3 +436,36 @@ func (emptyCache) Store(context.Context, string, []byte, time.Duration) error { 
 func (emptyCache) Lock(context.Context, string, time.Duration) (func(context.Context) error, error) {
 	return func(context.Context) error { return nil }, nil
 }
+
+// A lock key without a TTL, written by someone else (or a holder that is
+// stuck), never expires. Redis is never a reason for a caller to fail: each
+// replica stops waiting for the holder in time to fetch for itself within a
+// RefreshTimeout shorter than a lock's ttl plus a poll.
+func TestRedisFleetLockNeverExpires(t *testing.T) {
+	addr := testRedisAddr(t)
+	srv := entityauthtest.Start(t, entityauthtest.Options{})
+	f := newFleet(t, srv, addr)
+	const refreshTimeout = 3 * time.Second
+	f.cfg.RefreshTimeout = refreshTimeout
+	rc := newTestClient(t, addr)
+	if err := rc.Set(t.Context(), f.key()+":lock", "stuck-holder", 0).Err(); err != nil {
+		t.Fatalf("SET of the lock without a TTL: %v", err)
+	}
+	rs := []*replica{f.replica(), f.replica(), f.replica()}
+	start := time.Now()
+	toks := tokens(t, rs)
+	if el := time.Since(start); el > refreshTimeout {
+		t.Errorf("replicas got a token after %v; want within the %v RefreshTimeout", el, refreshTimeout)
+	}
+	for i, tok := range toks {
+		if tok == nil || tok.AccessToken == "" {
+			t.Fatalf("replica %d: no token", i)
+		}
+	}
+	if got := srv.TokenRequests(); got < 1 || got > len(rs) {
+		t.Errorf("token requests = %d; want 1 to %d (each replica fetches for itself at worst)", got, len(rs))
+	}
+	if ttl, err := rc.TTL(t.Context(), f.key()+":lock").Result(); err != nil || ttl != -1 {
+		t.Errorf("TTL of the stuck lock = %v, %v; want -1 (still there, untouched)", ttl, err)
+	}
+}
