@@ -117,8 +117,8 @@ func (h *hostileCache) Load(ctx context.Context, key string) ([]byte, error) {
 func (h *hostileCache) Store(ctx context.Context, key string, entry []byte, ttl time.Duration) error {
 	h.delay(h.storeDelay)
 	if h.panics == "Store" {
-		var m map[string]int
-		m[key]++ // a nil map write, as a real bug would
+		var entries []byte
+		_ = entries[len(key)] // an index out of range, as a real bug would
 	}
 	return h.memCache.Store(ctx, key, entry, ttl)
 }
