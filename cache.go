@@ -1,6 +1,7 @@
 package entityauth
 
 import (
+	"bytes"
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
@@ -13,11 +14,16 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 )
 
 // Cache stores sealed token entries beyond one TokenSource: across CLI
-// invocations (a file cache) or a fleet (a Redis cache).
+// invocations (a file cache) or a fleet (a Redis cache). When Config.Cache is
+// nil, a TokenSource uses a cache in the process's memory, so that the
+// sources of equal Configs (the same [Config.CacheKey]) in one process share
+// one token; a Cache set in the Config replaces it, and sources of one process
+// then share through that Cache.
 //
 // Entries are opaque bytes: the TokenSource seals them (AES-256-GCM, with a
 // key derived by HKDF-SHA256 from the API secret key and the cache key as
@@ -30,9 +36,17 @@ import (
 // another holder has the lock ([ErrLocked]) it keeps serving a token still
 // before its mandatory window, or else polls Load, and tries the Lock again
 // after each miss (so that when a holder dies and its lock expires, one
-// waiter refreshes for all), for as long as a lock lasts plus one poll, and
-// then fetches itself. On any other Cache error it fetches directly and logs
-// the first such error.
+// waiter refreshes for all), for as long as a lock lasts plus one poll, but
+// never for more than 60 % of Config.RefreshTimeout nor more than half of
+// what its token has left, and then fetches itself, so that a lock that never
+// expires costs a fetch, not a failure. On any other Cache error it fetches
+// directly and logs the first such error.
+//
+// A Cache is user code, and a TokenSource does not trust it: every call is
+// bounded by the refresh's deadline even if it ignores ctx, a Lock that
+// returns neither an unlock function nor an error fails, and a panic in any
+// of its methods or in an unlock function is recovered and becomes that
+// call's error.
 type Cache interface {
 	// Load returns the entry stored under key, or ErrCacheMiss.
 	Load(ctx context.Context, key string) ([]byte, error)
@@ -143,51 +157,25 @@ const (
 	pollCap  = 2 * time.Second
 )
 
-// obtain gets a new token for a refresh: from Config.Cache when it holds a
+// obtain gets a new token for a refresh: from the Cache when it holds a
 // better one, else from the token endpoint. A nil result with a nil error
 // means "nothing new yet: keep serving the current token".
+//
+// It loads; on a miss it takes the Cache's lock, loads again, fetches and
+// stores. While another holder has the lock it keeps serving a usable token,
+// or else polls Load and tries the Lock after each miss, until waitBudget has
+// passed, and then fetches itself.
 func (s *TokenSource) obtain(ctx context.Context, progress func(error)) (*result, int, error) {
-	if s.cfg.Cache == nil || s.aead == nil {
+	if s.aead == nil {
 		return s.fetcher.fetch(ctx, progress)
 	}
-	res, err := s.load(ctx)
-	if err != nil {
-		s.cacheFailed("load", err)
-		return s.fetchAndStore(ctx, progress)
-	}
-	if res != nil {
-		return res, 0, nil
-	}
-	unlock, err := s.cfg.Cache.Lock(ctx, s.cacheKey, s.lockTTL())
-	switch {
-	case err == nil:
-		return s.fetchLocked(ctx, unlock, progress)
-	case errors.Is(err, ErrLocked):
-		return s.awaitHolder(ctx, progress)
-	default:
-		s.cacheFailed("lock", err)
-		return s.fetchAndStore(ctx, progress)
-	}
-}
-
-// lockTTL is how long the Cache's lock is held at most: half of the refresh
-// timeout, so that waiters outlive the lock of a holder that died, and the
-// other half is left for their own fetch.
-func (s *TokenSource) lockTTL() time.Duration { return s.timeout / 2 }
-
-// awaitHolder handles a lock held elsewhere: keep serving a token before
-// its mandatory window, else poll Load, and the Lock after each miss, for as
-// long as a lock can be held plus one poll, and then fetch.
-func (s *TokenSource) awaitHolder(ctx context.Context, progress func(error)) (*result, int, error) {
-	if e := s.cur.Load(); e != nil && time.Now().Before(e.mandatory) {
-		return nil, 0, nil
-	}
-	deadline := time.Now().Add(s.lockTTL() + pollCap)
-	for n := 1; time.Now().Before(deadline); n++ {
-		if !sleep(ctx, pollBase+jitterBelow(expBackoff(pollBase, pollCap, n))) {
-			return nil, 0, fmt.Errorf("entityauth: waiting for the cache lock's holder: %w", context.Cause(ctx))
+	wctx, cancel := context.WithTimeout(ctx, s.waitBudget())
+	defer cancel()
+	for n := 0; ; n++ {
+		if n > 0 && !s.pause(wctx, n) {
+			break
 		}
-		res, err := s.load(ctx)
+		res, err := s.load(wctx)
 		if err != nil {
 			s.cacheFailed("load", err)
 			break
@@ -195,9 +183,7 @@ func (s *TokenSource) awaitHolder(ctx context.Context, progress func(error)) (*r
 		if res != nil {
 			return res, 0, nil
 		}
-		// A holder that died leaves its lock to expire: whoever takes it
-		// next refreshes for everyone, rather than every waiter fetching.
-		unlock, err := s.cfg.Cache.Lock(ctx, s.cacheKey, s.lockTTL())
+		unlock, err := s.lock(wctx)
 		switch {
 		case err == nil:
 			return s.fetchLocked(ctx, unlock, progress)
@@ -205,18 +191,73 @@ func (s *TokenSource) awaitHolder(ctx context.Context, progress func(error)) (*r
 			s.cacheFailed("lock", err)
 			return s.fetchAndStore(ctx, progress)
 		}
+		// Another holder refreshes: a usable token is kept until it stores.
+		if e := s.cur.Load(); e != nil && e.usable(s.now()) {
+			return nil, 0, nil
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, 0, fmt.Errorf("entityauth: waiting for the cache lock's holder: %w", context.Cause(ctx))
 	}
 	return s.fetchAndStore(ctx, progress)
 }
 
+// lockTTL is how long the Cache's lock is held at most: half of the refresh
+// timeout, so that waiters outlive the lock of a holder that died, and the
+// other half is left for their own fetch.
+func (s *TokenSource) lockTTL() time.Duration { return s.timeout / 2 }
+
+// waitBudget is how long a refresh may spend on the Cache before it fetches
+// for itself: a lock's ttl plus one poll, so that when a holder dies one
+// waiter takes its expired lock and refreshes for all; the poll is at most a
+// tenth of the refresh timeout, so that at least 40 % of it is left for the
+// fetch when a lock never expires. A refresh whose cached token has not
+// expired spends at most half of what the token has left, so that it fetches
+// before the token expires.
+func (s *TokenSource) waitBudget() time.Duration {
+	d := s.lockTTL() + min(pollCap, s.timeout/10)
+	if e := s.cur.Load(); e != nil {
+		if left := e.tok.Expiry.Sub(s.now()); left > 0 {
+			d = min(d, left/2)
+		}
+	}
+	return d
+}
+
+// pause waits before poll n (from 1) of a lock's holder: a jittered backoff,
+// cut short when the process's memory cache changes. It reports false when
+// ctx ends first.
+func (s *TokenSource) pause(ctx context.Context, n int) bool {
+	var changed <-chan struct{}
+	if m, ok := s.cache.(*memoryCache); ok {
+		changed = m.changed(s.cacheKey)
+	}
+	t := time.NewTimer(pollBase + jitterBelow(expBackoff(pollBase, pollCap, n)))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+	case <-changed:
+	}
+	return true
+}
+
 // fetchLocked runs under the Cache's lock: it loads once more, since another
 // holder may have stored a token just before the lock was taken, else it
-// fetches and stores. It then releases the lock.
+// fetches and stores. It then releases the lock, within the refresh's
+// deadline even if the source's context has ended.
 func (s *TokenSource) fetchLocked(ctx context.Context, unlock func(context.Context) error, progress func(error)) (*result, int, error) {
 	defer func() {
-		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), unlockTimeout)
 		defer cancel()
-		if err := unlock(uctx); err != nil {
+		if dl, ok := ctx.Deadline(); ok {
+			uctx, cancel = context.WithDeadline(uctx, dl)
+			defer cancel()
+		}
+		if _, err := cacheCall(uctx, s, "unlock", func(ctx context.Context) (struct{}, error) {
+			return struct{}{}, unlock(ctx)
+		}, nil); err != nil {
 			s.cacheFailed("unlock", err)
 		}
 	}()
@@ -226,6 +267,10 @@ func (s *TokenSource) fetchLocked(ctx context.Context, unlock func(context.Conte
 	return s.fetchAndStore(ctx, progress)
 }
 
+// unlockTimeout bounds the release of the Cache's lock after a refresh whose
+// TokenSource was closed meanwhile.
+const unlockTimeout = 5 * time.Second
+
 // fetchAndStore fetches a token and stores it sealed in the Cache.
 func (s *TokenSource) fetchAndStore(ctx context.Context, progress func(error)) (*result, int, error) {
 	res, n, err := s.fetcher.fetch(ctx, progress)
@@ -234,7 +279,10 @@ func (s *TokenSource) fetchAndStore(ctx context.Context, progress func(error)) (
 	}
 	data, err := seal(s.aead, s.cacheKey, res)
 	if err == nil {
-		err = s.cfg.Cache.Store(ctx, s.cacheKey, data, time.Until(res.expiry))
+		ttl := res.expiry.Sub(s.now())
+		_, err = cacheCall(ctx, s, "Store", func(ctx context.Context) (struct{}, error) {
+			return struct{}{}, s.cache.Store(ctx, s.cacheKey, data, ttl)
+		}, nil)
 	}
 	if err != nil {
 		s.cacheFailed("store", err)
@@ -242,11 +290,34 @@ func (s *TokenSource) fetchAndStore(ctx context.Context, progress func(error)) (
 	return res, n, nil
 }
 
+// lock takes the Cache's lock. A Lock that returns neither an unlock
+// function nor an error fails.
+func (s *TokenSource) lock(ctx context.Context) (func(context.Context) error, error) {
+	unlock, err := cacheCall(ctx, s, "Lock", func(ctx context.Context) (func(context.Context) error, error) {
+		return s.cache.Lock(ctx, s.cacheKey, s.lockTTL())
+	}, func(unlock func(context.Context) error) {
+		// Taken after the refresh gave up: release it at once.
+		if unlock != nil {
+			uctx, cancel := context.WithTimeout(context.Background(), unlockTimeout)
+			defer cancel()
+			_, _ = cacheCall(uctx, s, "unlock", func(ctx context.Context) (struct{}, error) {
+				return struct{}{}, unlock(ctx)
+			}, nil)
+		}
+	})
+	if err == nil && unlock == nil {
+		return nil, errors.New("entityauth: Cache.Lock returned neither an unlock function nor an error")
+	}
+	return unlock, err
+}
+
 // load returns the Cache's token if it is better than the cached one: not
 // rejected, before its mandatory window, and expiring later. It returns nil
 // when there is none.
 func (s *TokenSource) load(ctx context.Context) (*result, error) {
-	data, err := s.cfg.Cache.Load(ctx, s.cacheKey)
+	data, err := cacheCall(ctx, s, "Load", func(ctx context.Context) ([]byte, error) {
+		return s.cache.Load(ctx, s.cacheKey)
+	}, nil)
 	if errors.Is(err, ErrCacheMiss) {
 		return nil, nil
 	}
@@ -258,8 +329,7 @@ func (s *TokenSource) load(ctx context.Context) (*result, error) {
 		s.cacheFailed("open", err)
 		return nil, nil
 	}
-	adv := advisoryWindow(res.expiry.Sub(res.issued))
-	if !time.Now().Before(res.expiry.Add(-min(maxMandatory, adv/2))) {
+	if !s.now().Before(res.expiry.Add(-mandatoryWindow(res.expiry.Sub(res.issued)))) {
 		return nil, nil
 	}
 	s.mu.Lock()
@@ -274,6 +344,46 @@ func (s *TokenSource) load(ctx context.Context) (*result, error) {
 	return res, nil
 }
 
+// cacheCall runs op, a call of the Cache named name, and returns its result,
+// or ctx's error as soon as ctx ends: a Cache is user code, and one that
+// ignores ctx must not hold up a refresh. A panic in op becomes its error.
+// When op returns after it was given up, late (if not nil) gets its value.
+// The process's own memory cache is called directly.
+func cacheCall[T any](ctx context.Context, s *TokenSource, name string, op func(context.Context) (T, error), late func(T)) (T, error) {
+	if _, ok := s.cache.(*memoryCache); ok {
+		return op(ctx)
+	}
+	type outcome struct {
+		v   T
+		err error
+	}
+	ch := make(chan outcome, 1)
+	go func() {
+		var o outcome
+		defer func() {
+			if p := recover(); p != nil {
+				o = outcome{err: panicError("Cache."+name, p, s.cfg.APISecretKey)}
+			}
+			ch <- o
+		}()
+		o.v, o.err = op(ctx)
+	}()
+	select {
+	case o := <-ch:
+		return o.v, o.err
+	case <-ctx.Done():
+		if late != nil {
+			go func() {
+				if o := <-ch; o.err == nil {
+					late(o.v)
+				}
+			}()
+		}
+		var zero T
+		return zero, fmt.Errorf("entityauth: Cache.%s did not return in time: %w", name, context.Cause(ctx))
+	}
+}
+
 // cacheFailed logs the first Cache failure of the TokenSource.
 func (s *TokenSource) cacheFailed(op string, err error) {
 	if s.cfg.Logger == nil || !s.cacheWarned.CompareAndSwap(false, true) {
@@ -281,4 +391,91 @@ func (s *TokenSource) cacheFailed(op string, err error) {
 	}
 	s.cfg.Logger.LogAttrs(s.ctx, slog.LevelWarn, "entityauth: cache failed; fetching directly",
 		slog.String("op", op), slog.String("error", err.Error()))
+}
+
+// processCache is the Cache of every TokenSource whose Config has none, so
+// that the sources of equal Configs in one process share one token.
+var processCache = newMemoryCache()
+
+// memoryCache is a Cache in the process's memory. Entries and locks expire
+// after their ttl.
+type memoryCache struct {
+	mu      sync.Mutex
+	entries map[string]memoryEntry
+	locks   map[string]time.Time     // key -> lock expiry
+	waiters map[string]chan struct{} // key -> closed at its next Store or unlock
+}
+
+type memoryEntry struct {
+	data    []byte
+	expires time.Time
+}
+
+func newMemoryCache() *memoryCache {
+	return &memoryCache{entries: map[string]memoryEntry{}, locks: map[string]time.Time{}, waiters: map[string]chan struct{}{}}
+}
+
+// Load implements Cache.
+func (m *memoryCache) Load(_ context.Context, key string) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.entries[key]
+	if !ok || !time.Now().Before(e.expires) {
+		return nil, ErrCacheMiss
+	}
+	return e.data, nil
+}
+
+// Store implements Cache. It drops the expired entries.
+func (m *memoryCache) Store(_ context.Context, key string, entry []byte, ttl time.Duration) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := time.Now()
+	for k, e := range m.entries {
+		if !now.Before(e.expires) {
+			delete(m.entries, k)
+		}
+	}
+	m.entries[key] = memoryEntry{data: bytes.Clone(entry), expires: now.Add(ttl)}
+	m.notifyLocked(key)
+	return nil
+}
+
+// Lock implements Cache.
+func (m *memoryCache) Lock(_ context.Context, key string, ttl time.Duration) (func(context.Context) error, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if exp, ok := m.locks[key]; ok && time.Now().Before(exp) {
+		return nil, ErrLocked
+	}
+	exp := time.Now().Add(ttl)
+	m.locks[key] = exp
+	return func(context.Context) error {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if m.locks[key].Equal(exp) {
+			delete(m.locks, key)
+			m.notifyLocked(key)
+		}
+		return nil
+	}, nil
+}
+
+// changed returns a channel that is closed at the next Store or unlock of key.
+func (m *memoryCache) changed(key string) <-chan struct{} {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ch, ok := m.waiters[key]
+	if !ok {
+		ch = make(chan struct{})
+		m.waiters[key] = ch
+	}
+	return ch
+}
+
+func (m *memoryCache) notifyLocked(key string) {
+	if ch, ok := m.waiters[key]; ok {
+		close(ch)
+		delete(m.waiters, key)
+	}
 }

@@ -81,6 +81,63 @@ func (m *memCache) Lock(_ context.Context, key string, ttl time.Duration) (func(
 	}, nil
 }
 
+// hostileCache is a memCache that misbehaves as a user's Cache might: its
+// calls ignore ctx and take their delay, Lock returns a nil unlock, or the
+// method named by panics panics.
+type hostileCache struct {
+	*memCache
+	key                              string // the cache key it is set up for
+	loadDelay, lockDelay, storeDelay time.Duration
+	nilUnlock                        bool
+	panics                           string        // "Load", "Lock", "Store" or "unlock"
+	release                          chan struct{} // closed at the test's end: delays end early
+}
+
+// delay sleeps for d or until the test ends, whatever ctx says.
+func (h *hostileCache) delay(d time.Duration) {
+	if d == 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-h.release:
+	}
+}
+
+func (h *hostileCache) Load(ctx context.Context, key string) ([]byte, error) {
+	h.delay(h.loadDelay)
+	if h.panics == "Load" {
+		panic("Load bug")
+	}
+	return h.memCache.Load(ctx, key)
+}
+
+func (h *hostileCache) Store(ctx context.Context, key string, entry []byte, ttl time.Duration) error {
+	h.delay(h.storeDelay)
+	if h.panics == "Store" {
+		var entries []byte
+		_ = entries[len(key)] // an index out of range, as a real bug would
+	}
+	return h.memCache.Store(ctx, key, entry, ttl)
+}
+
+func (h *hostileCache) Lock(ctx context.Context, key string, ttl time.Duration) (func(context.Context) error, error) {
+	h.delay(h.lockDelay)
+	switch {
+	case h.panics == "Lock":
+		panic(errors.New("Lock bug"))
+	case h.nilUnlock:
+		return nil, nil
+	}
+	unlock, err := h.memCache.Lock(ctx, key, ttl)
+	if err != nil || h.panics != "unlock" {
+		return unlock, err
+	}
+	return func(context.Context) error { panic("unlock bug") }, nil
+}
+
 // cachedConfig returns a Config that reaches srv and uses a new memCache.
 func cachedConfig(srv *entityauthtest.Server) (*Config, *memCache) {
 	c := configFor(srv)
@@ -360,4 +417,49 @@ func TestCacheKey(t *testing.T) {
 			t.Errorf("CacheKey ignores the %s", name)
 		}
 	}
+}
+
+// TestCacheLockedElsewhereDuringAdvisory checks a lock held elsewhere for the
+// whole advisory window: a refresh that obtains nothing fails (ErrLocked) and
+// backs off, rather than counting as a success every second, and a caller in
+// the mandatory window waits no longer than half of what its token has left
+// before the source fetches itself.
+func TestCacheLockedElsewhereDuringAdvisory(t *testing.T) {
+	bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
+		c, cache := cachedConfig(srv)
+		var events []RefreshEvent
+		c.OnRefresh = func(ev RefreshEvent) { events = append(events, ev) }
+		ts := c.TokenSource(t.Context())
+		first := mustToken(t, ts)
+		if _, err := cache.Lock(context.Background(), c.CacheKey(), 10*time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		sleepUntil(first.Expiry.Add(-50 * time.Minute))
+		for time.Until(first.Expiry) > maxMandatory+time.Second {
+			if tok := mustToken(t, ts); tok != first {
+				t.Fatal("token changed while the lock was held elsewhere")
+			}
+			time.Sleep(time.Second)
+		}
+		synctest.Wait()
+		refreshes := events[1:]
+		if len(refreshes) == 0 || len(refreshes) > 20 {
+			t.Errorf("background refreshes in 49 min of a lock held elsewhere = %d; want 1 to 20 (backing off)", len(refreshes))
+		}
+		for i, ev := range refreshes {
+			if !errors.Is(ev.Err, ErrLocked) || !ev.Expiry.IsZero() || ev.Attempts != 0 {
+				t.Fatalf("refresh %d = %+v; want a failure wrapping ErrLocked, no expiry, 0 attempts", i, ev)
+			}
+		}
+
+		sleepUntil(first.Expiry.Add(-30 * time.Second))
+		start := time.Now()
+		tok := mustToken(t, ts)
+		if el := time.Since(start); el > 15*time.Second+pollCap || tok == first {
+			t.Errorf("mandatory window, 30 s left: new token %v after %v; want one within half the time left", tok != first, el)
+		}
+		if got := srv.TokenRequests(); got != 2 {
+			t.Errorf("token requests = %d; want 2", got)
+		}
+	})
 }

@@ -95,7 +95,8 @@ const coldStartCallers = 1000
 // every caller has its token (served-ns), of the one fetch (fetch-ns) and of
 // the floor (wake-ns), and served/fetch.
 //
-// src=entityauth is a new TokenSource; src=once is the least a hand-written
+// src=entityauth is a new TokenSource with an empty memory cache, as in a new
+// process (sources of one process share the process's cache); src=once is the least a hand-written
 // single flight can do: sync.OnceValues over plainFetch. delay=0 fetches from
 // the loopback fake at once; delay=20ms makes the fake answer each token
 // request after 20 ms, closer to a fetch from the real service.
@@ -109,7 +110,9 @@ func BenchmarkColdStart(b *testing.B) {
 		fresh func() func() error
 	}{
 		{"entityauth", func() func() error {
-			ts := cfg.TokenSource(ctx)
+			c := *cfg
+			c.Cache = newMemoryCache() // empty, as in a new process
+			ts := c.TokenSource(ctx)
 			return func() error { _, err := ts.Token(); return err }
 		}},
 		{"once", func() func() error {

@@ -24,16 +24,19 @@ const (
 	// Config.MaxAttempts is 0.
 	DefaultMaxAttempts = 3
 	// DefaultRefreshTimeout bounds one refresh, retries and waits included,
-	// when Config.RefreshTimeout is 0. It leaves room for one wait of 60 s
-	// after a 429.
+	// when Config.RefreshTimeout is 0. It outlasts the real server's 60 s
+	// rate window, so that a refresh that meets a full window probes until
+	// the window rolls over.
 	DefaultRefreshTimeout = 2 * time.Minute
 )
 
-// maxLifetime bounds Config.Lifetime, and maxExpiresIn bounds the lifetime that
-// a token response may claim: anything longer is refused as absurd.
+// maxLifetime bounds Config.Lifetime, and maxExpiresIn and minExpiresIn bound
+// the lifetime that a token response may claim: anything longer is refused as
+// absurd, and anything shorter as dead on arrival.
 const (
 	maxLifetime  = 31 * 24 * time.Hour
 	maxExpiresIn = maxLifetime
+	minExpiresIn = time.Second
 )
 
 // Config describes how to obtain access tokens from the Entity Studio token
@@ -83,7 +86,9 @@ type Config struct {
 
 	// OnRefresh, if not nil, is called after every refresh of a TokenSource,
 	// successful or not, from the refreshing goroutine and before callers
-	// waiting for that refresh are released. It must return quickly.
+	// waiting for that refresh are released. It must return quickly. If it
+	// panics, the panic is recovered and the callers waiting for that
+	// refresh get it as an error.
 	OnRefresh func(RefreshEvent)
 
 	// RefreshTimeout bounds one refresh of a TokenSource, including its
@@ -92,7 +97,9 @@ type Config struct {
 	RefreshTimeout time.Duration
 
 	// MaxAttempts bounds the requests of one fetch; 0 means
-	// [DefaultMaxAttempts], and 1 disables retries.
+	// [DefaultMaxAttempts], and 1 disables retries. The probes after a 429
+	// without Retry-After do not count: RefreshTimeout bounds them (see
+	// [Config.TokenSource]).
 	MaxAttempts int
 
 	// Cache, if not nil, shares sealed tokens beyond one TokenSource (see
@@ -105,12 +112,15 @@ type RefreshEvent struct {
 	// Async reports whether the refresh ran ahead of time in the background
 	// while callers kept the cached token, rather than with callers waiting.
 	Async bool
-	// Attempts is the number of requests made to the token endpoint; 0 when
-	// the token came from Config.Cache.
+	// Attempts is the number of requests made to the token endpoint, probes
+	// after a 429 included; 0 when the token came from Config.Cache or from
+	// another TokenSource of the process.
 	Attempts int
 	// Duration is how long the refresh took, waits between retries included.
 	Duration time.Duration
-	// Err is the refresh's error, or nil.
+	// Err is the refresh's error, or nil. A refresh that obtained no new
+	// token fails: while another holder has Config.Cache's lock and the
+	// cached token is still served, Err wraps [ErrLocked].
 	Err error
 	// Expiry is the new token's expiry, or the zero time when Err is not nil.
 	Expiry time.Time
@@ -234,5 +244,5 @@ func (c *Config) newFetcher(ctx context.Context) (*fetcher, error) {
 	if attempts == 0 {
 		attempts = DefaultMaxAttempts
 	}
-	return &fetcher{client: client, params: params, key: c.APISecretKey, maxAttempts: attempts}, nil
+	return &fetcher{client: client, params: params, key: c.APISecretKey, maxAttempts: attempts, now: time.Now}, nil
 }

@@ -21,8 +21,14 @@
 // has expired or is about to. Concurrent callers share one request. Each
 // caller's context bounds only its own wait. [Config.TokenSource] documents
 // the windows, the retries and the backoff; note that a 429 from the real
-// server (10 token requests per 60 s per address) makes the next attempt wait
-// 60 to 66 seconds, unless the context's deadline is nearer.
+// server (10 token requests per 60 s per address) is probed again after
+// growing waits until its window rolls over, the refresh times out, or the
+// context's deadline is near.
+//
+// Build one TokenSource or client at start-up and share it. Sources built
+// anew from equal Configs (the same [Config.CacheKey]) still share one token
+// and one refresh within the process, so a client built per incoming request
+// costs no token request of its own.
 //
 // [Config.Token] fetches one token without caching.
 //

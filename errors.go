@@ -43,7 +43,7 @@ var (
 
 	// ErrInvalidResponse means that the token endpoint answered 200 with a
 	// body that is not a usable token: not JSON, no access_token, or an
-	// expiresIn that is missing, not positive or absurdly large.
+	// expiresIn that is missing, under 1 s (dead on arrival) or absurdly large.
 	ErrInvalidResponse = errors.New("entityauth: invalid token response")
 	// ErrBodyTooLarge means that a response body exceeded the 1 MiB cap.
 	ErrBodyTooLarge = errors.New("entityauth: response body too large")

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -109,16 +110,23 @@ var faultMatrix = []faultRow{
 		attempts: 2, requests: -1, max: 500 * time.Millisecond,
 	},
 	{
-		name:   "429 bare string once: waits out the 60 s window, then a token",
+		name:   "429 bare string once: probed again after 1–2 s, then a token",
 		faults: faults(entityauthtest.Fault{Status: 429, JSON: tooMany}),
 		token:  true, expiresIn: 4 * time.Hour,
-		attempts: 2, requests: -1, min: 60 * time.Second, max: 66 * time.Second,
+		attempts: 2, requests: -1, min: probeBase / 2, max: probeBase,
 	},
 	{
-		name:   "429 bare string, persistent: no wait past the refresh timeout",
-		faults: thrice(entityauthtest.Fault{Status: 429, JSON: tooMany}),
+		name:   "429 bare string five times: probes do not count against MaxAttempts",
+		faults: faults(slices.Repeat([]entityauthtest.Fault{{Status: 429, JSON: tooMany}}, 5)...),
+		token:  true, expiresIn: 4 * time.Hour,
+		attempts: 6, requests: -1, min: 23 * time.Second, max: 46 * time.Second,
+	},
+	{
+		name:   "429 bare string, persistent: probes until the refresh timeout",
+		faults: faults(slices.Repeat([]entityauthtest.Fault{{Status: 429, JSON: tooMany}}, 10)...),
+		setup:  func(_ *testing.T, c *Config, _ *entityauthtest.Server) { c.RefreshTimeout = 3 * time.Second },
 		is:     []error{ErrRateLimited}, status: 429, message: tooMany,
-		attempts: 2, requests: -1, min: 60 * time.Second, max: 66 * time.Second,
+		attempts: 2, requests: -1, min: probeBase / 2, max: probeBase,
 	},
 	{
 		name:   "429 Retry-After seconds",
@@ -199,6 +207,8 @@ var faultMatrix = []faultRow{
 	},
 	{name: "200 with expiresIn 0", faults: faults(tokenBody("0")), is: []error{ErrInvalidResponse}, attempts: 1, requests: -1},
 	{name: "200 with a negative expiresIn", faults: faults(tokenBody("-14400")), is: []error{ErrInvalidResponse}, attempts: 1, requests: -1},
+	{name: "200 with expiresIn 1e-10", faults: faults(tokenBody("1e-10")), is: []error{ErrInvalidResponse}, attempts: 1, requests: -1},
+	{name: "200 with expiresIn 0.5", faults: faults(tokenBody("0.5")), is: []error{ErrInvalidResponse}, attempts: 1, requests: -1},
 	{name: "200 with a huge expiresIn", faults: faults(tokenBody("1e300")), is: []error{ErrInvalidResponse}, attempts: 1, requests: -1},
 	{
 		name: "200 with a float expiresIn (accepted)", faults: faults(tokenBody("3600.5")),
@@ -267,6 +277,93 @@ var faultMatrix = []faultRow{
 		is: []error{ErrUnexpectedStatus}, status: 307, message: "redirects are not followed",
 		attempts: 1, requests: -1,
 	},
+
+	// A Cache is user code: whatever it does, the caller gets a token
+	// within RefreshTimeout, and the process stays up.
+	{
+		name:  "Cache.Load ignores ctx and hangs for an hour",
+		setup: hostile(func(h *hostileCache) { h.loadDelay = time.Hour }, 10*time.Second),
+		token: true, expiresIn: 4 * time.Hour,
+		attempts: 1, requests: -1, min: 6 * time.Second, max: 6 * time.Second,
+	},
+	{
+		name:  "Cache.Lock ignores ctx and hangs for an hour",
+		setup: hostile(func(h *hostileCache) { h.lockDelay = time.Hour }, 10*time.Second),
+		token: true, expiresIn: 4 * time.Hour,
+		attempts: 1, requests: -1, min: 6 * time.Second, max: 6 * time.Second,
+	},
+	{
+		name:  "Cache.Store ignores ctx and hangs for an hour",
+		setup: hostile(func(h *hostileCache) { h.storeDelay = time.Hour }, 10*time.Second),
+		token: true, expiresIn: 4 * time.Hour,
+		attempts: 1, requests: -1, min: 10 * time.Second, max: 10 * time.Second,
+	},
+	{
+		name:  "Cache.Lock returns a nil unlock and no error",
+		setup: hostile(func(h *hostileCache) { h.nilUnlock = true }, 0),
+		token: true, expiresIn: 4 * time.Hour,
+		attempts: 1, requests: -1,
+	},
+	{
+		name:  "Cache.Load panics",
+		setup: hostile(func(h *hostileCache) { h.panics = "Load" }, 0),
+		token: true, expiresIn: 4 * time.Hour,
+		attempts: 1, requests: -1,
+	},
+	{
+		name:  "Cache.Lock panics",
+		setup: hostile(func(h *hostileCache) { h.panics = "Lock" }, 0),
+		token: true, expiresIn: 4 * time.Hour,
+		attempts: 1, requests: -1,
+	},
+	{
+		name:  "Cache.Store panics",
+		setup: hostile(func(h *hostileCache) { h.panics = "Store" }, 0),
+		token: true, expiresIn: 4 * time.Hour,
+		attempts: 1, requests: -1,
+	},
+	{
+		name:  "unlock panics",
+		setup: hostile(func(h *hostileCache) { h.panics = "unlock" }, 0),
+		token: true, expiresIn: 4 * time.Hour,
+		attempts: 1, requests: -1,
+	},
+	{
+		name: "Cache lock that never expires, RefreshTimeout 3 s",
+		setup: hostile(func(h *hostileCache) {
+			h.mu.Lock()
+			h.locks[h.key] = time.Now().Add(1000 * time.Hour)
+			h.mu.Unlock()
+		}, 3*time.Second),
+		token: true, expiresIn: 4 * time.Hour,
+		attempts: 1, requests: -1, min: 1800 * time.Millisecond, max: 1800 * time.Millisecond,
+	},
+	{
+		name: "OnRefresh panics",
+		setup: func(_ *testing.T, c *Config, _ *entityauthtest.Server) {
+			record := c.OnRefresh
+			c.OnRefresh = func(ev RefreshEvent) {
+				record(ev)
+				panic("callback bug holding " + canaryKey)
+			}
+		},
+		message:  "entityauth: Config.OnRefresh panicked: callback bug holding [REDACTED]",
+		attempts: 1, requests: -1,
+	},
+}
+
+// hostile returns a setup that gives the Config a hostileCache changed by
+// f, and the refresh timeout rt unless it is 0.
+func hostile(f func(*hostileCache), rt time.Duration) func(*testing.T, *Config, *entityauthtest.Server) {
+	return func(t *testing.T, c *Config, _ *entityauthtest.Server) {
+		h := &hostileCache{memCache: newMemCache(), key: c.CacheKey(), release: make(chan struct{})}
+		t.Cleanup(func() { close(h.release) })
+		f(h)
+		c.Cache = h
+		if rt != 0 {
+			c.RefreshTimeout = rt
+		}
+	}
 }
 
 // TestFaultMatrix runs every row of faultMatrix against a TokenSource in its

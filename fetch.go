@@ -38,6 +38,7 @@ type fetcher struct {
 	params      *gen.GenerateAccessTokenParams
 	key         string // the API secret key, redacted from everything kept
 	maxAttempts int
+	now         func() time.Time // the wall clock
 }
 
 // result is a token as the endpoint issued it.
@@ -55,7 +56,7 @@ func (r *result) token() *oauth2.Token {
 
 // once makes one request and decodes its answer.
 func (f *fetcher) once(ctx context.Context) (*result, error) {
-	sent := time.Now()
+	sent := f.now()
 	resp, err := f.client.GenerateAccessToken(ctx, f.params)
 	if err != nil {
 		return nil, fmt.Errorf("entityauth: token request: %w", err)
@@ -110,10 +111,11 @@ func decodeToken(contentType string, body []byte, sent time.Time) (*result, erro
 	if tr.TokenType != "" && !strings.EqualFold(tr.TokenType, "bearer") {
 		return nil, fmt.Errorf("%w: tokenType %q is not Bearer", ErrInvalidResponse, sanitize(tr.TokenType, 32))
 	}
-	if math.IsNaN(tr.ExpiresIn) || tr.ExpiresIn <= 0 || tr.ExpiresIn > maxExpiresIn.Seconds() {
-		return nil, fmt.Errorf("%w: expiresIn %v is missing, not positive, or longer than %v", ErrInvalidResponse, tr.ExpiresIn, maxExpiresIn)
+	if math.IsNaN(tr.ExpiresIn) || tr.ExpiresIn < minExpiresIn.Seconds() || tr.ExpiresIn > maxExpiresIn.Seconds() {
+		return nil, fmt.Errorf("%w: expiresIn %v is missing, under %v, or longer than %v", ErrInvalidResponse, tr.ExpiresIn, minExpiresIn, maxExpiresIn)
 	}
 	lifetime := time.Duration(tr.ExpiresIn * float64(time.Second))
+	sent = sent.Round(0) // validity is a wall-clock fact: see entry
 	return &result{accessToken: tr.AccessToken, tokenType: "Bearer", issued: sent, expiry: sent.Add(lifetime)}, nil
 }
 

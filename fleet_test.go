@@ -3,6 +3,7 @@ package entityauth
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"flag"
 	"os"
 	"runtime"
@@ -67,7 +68,8 @@ func (r fleetResult) peak() (count, minute int) {
 //     TokenSource has no switch to turn its jitter off, and this package's
 //     non-test code is not changed for a test.
 //   - jitter: TokenSource, whose advisory window is shortened at random by up
-//     to 10 %, 6 minutes for 4-hour tokens.
+//     to 10 %, 6 minutes for 4-hour tokens. Each source has a memory cache of
+//     its own, as it would in a process of its own.
 //   - shared-cache: TokenSource with one Config.Cache (memCache) shared by
 //     every source, as replicas share Redis.
 //
@@ -151,7 +153,11 @@ func simulateFleet(t *testing.T, mode string, n int) fleetResult {
 					return cfg.Token(ctx)
 				}), longAdvisory)
 			} else {
-				sources[i] = cfg.TokenSource(ctx)
+				c := *cfg
+				if c.Cache == nil {
+					c.Cache = newMemoryCache() // each source its own process
+				}
+				sources[i] = c.TokenSource(ctx)
 			}
 		}
 
@@ -217,4 +223,68 @@ func writeFleetCSV(path string, results map[string]fleetResult) error {
 		return err
 	}
 	return f.Close()
+}
+
+// TestFleetDeploy measures the README's deploy arithmetic: N replicas, each
+// a process of its own without a shared cache, start together against the
+// fake with its real limit (10 token requests per 60 s window, the window
+// starting at its first request) and the default Config. The first 10 get a
+// token at once; the others probe, and when the window rolls over the first
+// 10 probes of the new window get through. Within the 2-minute
+// RefreshTimeout the window rolls over once, so 20 replicas end with a token
+// and the rest fail with ErrRateLimited.
+func TestFleetDeploy(t *testing.T) {
+	for _, tt := range []struct{ replicas, tokens int }{{20, 20}, {25, 20}, {40, 20}} {
+		t.Run(strconv.Itoa(tt.replicas), func(t *testing.T) {
+			bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
+				start := time.Now()
+				waits := make([]time.Duration, tt.replicas)
+				errs := make([]error, tt.replicas)
+				var wg sync.WaitGroup
+				for i := range tt.replicas {
+					c := configFor(srv)
+					c.Cache = newMemoryCache() // a process of its own
+					ts := c.TokenSource(t.Context())
+					wg.Go(func() {
+						_, errs[i] = ts.Token()
+						waits[i] = time.Since(start)
+					})
+				}
+				wg.Wait()
+				var got, limited int
+				var waited []time.Duration // of the replicas that got a token after a 429
+				for i, err := range errs {
+					switch {
+					case err == nil:
+						got++
+						if waits[i] > 0 {
+							waited = append(waited, waits[i])
+						}
+					case errors.Is(err, ErrRateLimited):
+						limited++
+					default:
+						t.Errorf("replica %d: %v; want a token or ErrRateLimited", i, err)
+					}
+				}
+				var sum time.Duration
+				for _, w := range waited {
+					sum += w
+				}
+				mean := time.Duration(0)
+				if len(waited) > 0 {
+					mean = sum / time.Duration(len(waited))
+				}
+				t.Logf("%d replicas: %d tokens, %d ErrRateLimited, %d token requests; the %d that met a 429 waited %v on average",
+					tt.replicas, got, limited, srv.TokenRequests(), len(waited), mean.Round(time.Second))
+				if got != tt.tokens || limited != tt.replicas-tt.tokens {
+					t.Errorf("tokens, ErrRateLimited = %d, %d; want %d, %d", got, limited, tt.tokens, tt.replicas-tt.tokens)
+				}
+				for _, w := range waited {
+					if w < 60*time.Second || w > 60*time.Second+probeCap {
+						t.Errorf("a replica that met a 429 got its token after %v; want from 60s to one probe wait later", w)
+					}
+				}
+			})
+		})
+	}
 }

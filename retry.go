@@ -15,38 +15,72 @@ import (
 // 500, 502, 503 and 504, waiting a full-jitter exponential backoff between
 // attempts (a random delay in [0, min(backoffCap, backoffBase*2^(n-1)))).
 // A Retry-After header sets the wait instead; one longer than maxRetryAfter
-// ends the fetch at once. A 429 without Retry-After waits rateLimitWindow plus
-// up to 10 %, so that the server's fixed 60 s window has surely rolled over.
+// ends the fetch at once.
+//
+// A 429 without Retry-After is probed instead: the real server's 60 s window
+// starts at its first request and rolls over at a moment the client cannot
+// know, and requests into a full window cost nothing, so the fetch asks again
+// after a wait that doubles from probeBase to probeCap, less up to half at
+// random (1–2 s, 2–4 s, 4–8 s, 8–16 s, 8–16 s…). Probes do not count against
+// Config.MaxAttempts: they are bounded by time (the refresh timeout, or the
+// context's deadline), since a probe into a full window changes nothing
+// that more attempts could make worse.
 const (
-	backoffBase     = 500 * time.Millisecond
-	backoffCap      = 30 * time.Second
-	rateLimitWindow = 60 * time.Second
-	maxRetryAfter   = 5 * time.Minute
+	backoffBase   = 500 * time.Millisecond
+	backoffCap    = 30 * time.Second
+	maxRetryAfter = 5 * time.Minute
+	probeBase     = 2 * time.Second
+	probeCap      = 16 * time.Second
 )
 
-// fetch makes up to f.maxAttempts requests. progress, if not nil, sees the
-// error of every failed attempt. It returns the number of requests made.
+// fetch makes up to f.maxAttempts requests, not counting the probes after a
+// 429 without Retry-After. progress, if not nil, sees the error of every
+// failed request. It returns the number of requests made, probes included.
 func (f *fetcher) fetch(ctx context.Context, progress func(error)) (*result, int, error) {
-	for attempt := 1; ; attempt++ {
+	requests, probes := 0, 0
+	for attempt := 1; ; {
 		res, err := f.once(ctx)
+		requests++
 		if err == nil {
-			return res, attempt, nil
+			return res, requests, nil
 		}
 		if progress != nil {
 			progress(err)
 		}
-		delay, ok := retryDelay(err, attempt)
-		if !ok || attempt >= f.maxAttempts || ctx.Err() != nil {
-			return nil, attempt, err
+		var delay time.Duration
+		if isBare429(err) {
+			probes++
+			delay = probeDelay(probes)
+		} else {
+			var ok bool
+			if delay, ok = retryDelay(err, attempt); !ok || attempt >= f.maxAttempts {
+				return nil, requests, err
+			}
+			attempt++
+		}
+		if ctx.Err() != nil {
+			return nil, requests, err
 		}
 		if dl, has := ctx.Deadline(); has && time.Until(dl) < delay {
 			// Waiting would only end in the deadline: fail now.
-			return nil, attempt, err
+			return nil, requests, err
 		}
 		if !sleep(ctx, delay) {
-			return nil, attempt, err
+			return nil, requests, err
 		}
 	}
+}
+
+// isBare429 reports whether err is a 429 answer without Retry-After.
+func isBare429(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.StatusCode == http.StatusTooManyRequests && !e.hasRetryAfter
+}
+
+// probeDelay returns the wait before probe n (from 1) after a bare 429.
+func probeDelay(n int) time.Duration {
+	d := expBackoff(probeBase, probeCap, n)
+	return d - jitterBelow(d/2)
 }
 
 // sleep waits for d or until ctx is done; it reports whether d elapsed.
@@ -74,9 +108,6 @@ func retryDelay(err error, n int) (time.Duration, bool) {
 		}
 		if e.hasRetryAfter {
 			return e.RetryAfter, e.RetryAfter <= maxRetryAfter
-		}
-		if e.StatusCode == http.StatusTooManyRequests {
-			return rateLimitDelay(), true
 		}
 		return backoff(n), true
 	}
@@ -108,11 +139,6 @@ func jitterBelow(d time.Duration) time.Duration {
 		return 0
 	}
 	return rand.N(d) //nolint:gosec // jitter needs no cryptographic randomness
-}
-
-// rateLimitDelay is the wait after a 429 without Retry-After.
-func rateLimitDelay() time.Duration {
-	return rateLimitWindow + jitterBelow(rateLimitWindow/10)
 }
 
 // parseRetryAfter parses a Retry-After value, either delay-seconds or an

@@ -1,6 +1,7 @@
 package entityauth
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -26,6 +27,7 @@ func TestRetryWaits(t *testing.T) {
 	tests := []struct {
 		name     string
 		faults   func() []entityauthtest.Fault
+		attempts int             // Config.MaxAttempts; 0 means 5
 		min, max []time.Duration // bounds of each gap, inclusive
 	}{
 		{
@@ -48,11 +50,14 @@ func TestRetryWaits(t *testing.T) {
 			min: []time.Duration{0}, max: []time.Duration{0},
 		},
 		{
-			name: "429 without Retry-After waits out the window",
+			name: "429 without Retry-After is probed, apart from MaxAttempts",
 			faults: func() []entityauthtest.Fault {
-				return []entityauthtest.Fault{{Status: 429, JSON: "Too many requests. Try again later."}}
+				f := entityauthtest.Fault{Status: 429, JSON: "Too many requests. Try again later."}
+				return []entityauthtest.Fault{f, f, f, f, f}
 			},
-			min: []time.Duration{60 * time.Second}, max: []time.Duration{66 * time.Second},
+			attempts: 1,
+			min:      []time.Duration{probeBase / 2, probeBase, 2 * probeBase, probeCap / 2, probeCap / 2},
+			max:      []time.Duration{probeBase, 2 * probeBase, 4 * probeBase, probeCap, probeCap},
 		},
 		{
 			name: "full-jitter exponential backoff",
@@ -68,7 +73,7 @@ func TestRetryWaits(t *testing.T) {
 			bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
 				srv.Enqueue(entityauthtest.TokenEndpoint, tt.faults()...)
 				c := configFor(srv)
-				c.MaxAttempts = 5
+				c.MaxAttempts = cmp.Or(tt.attempts, 5)
 				if _, err := c.Token(context.Background()); err != nil {
 					t.Fatalf("Token: %v", err)
 				}
@@ -101,10 +106,10 @@ func TestRetryGivesUp(t *testing.T) {
 			}
 		})
 	})
-	t.Run("deadline shorter than the 429 wait", func(t *testing.T) {
+	t.Run("deadline shorter than the next probe", func(t *testing.T) {
 		bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
 			srv.Enqueue(entityauthtest.TokenEndpoint, entityauthtest.Fault{Status: 429, JSON: "Too many requests. Try again later."})
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), probeBase/2)
 			defer cancel()
 			start := time.Now()
 			_, err := configFor(srv).Token(ctx)
@@ -128,23 +133,29 @@ func TestRetryGivesUp(t *testing.T) {
 			}
 		})
 	})
+	// The fake's window starts at its first request: the 11th token request
+	// probes until the window rolls over, 60 s after the first, and gets
+	// through at the first probe after that.
 	t.Run("the real rate limit", func(t *testing.T) {
 		bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
 			c := configFor(srv)
+			c.MaxAttempts = 1
+			windowStart := time.Now()
 			for range 10 {
 				if _, err := c.Token(context.Background()); err != nil {
 					t.Fatalf("Token: %v", err)
 				}
 			}
-			start := time.Now()
 			if _, err := c.Token(context.Background()); err != nil {
 				t.Fatalf("11th Token: %v", err)
 			}
-			if el := time.Since(start); el < 60*time.Second || el > 66*time.Second {
-				t.Errorf("11th Token took %v; want 60s to 66s (one wait out of the window)", el)
+			if el := time.Since(windowStart); el < 60*time.Second || el > 60*time.Second+probeCap {
+				t.Errorf("11th Token took %v; want from 60s (the window's end) to one probe wait later", el)
 			}
-			if got := srv.TokenRequests(); got != 12 {
-				t.Errorf("token requests = %d; want 12", got)
+			// Probe waits of 1–2, 2–4, 4–8 and then 8–16 s reach 60 s
+			// after 6 probes at the latest and 10 at the most.
+			if got := srv.TokenRequests(); got < 17 || got > 21 {
+				t.Errorf("token requests = %d; want 10, the 11th, and 6 to 10 probes", got)
 			}
 		})
 	})

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,8 +33,12 @@ const (
 
 var _ oauth2.TokenSource = (*TokenSource)(nil)
 
+// errZeroSource is the error of a TokenSource that Config.TokenSource did not build.
+var errZeroSource = fmt.Errorf("%w: a zero TokenSource; build one with Config.TokenSource", ErrInvalidConfig)
+
 // TokenSource is a cached, refreshing [oauth2.TokenSource] built by
-// [Config.TokenSource]. It is safe for concurrent use.
+// [Config.TokenSource]. It is safe for concurrent use. Its zero value is not
+// usable: every call returns an error wrapping [ErrInvalidConfig].
 //
 // A TokenSource prints redacted under fmt's %v, %+v and %#v and under
 // [log/slog]: no token appears.
@@ -45,30 +48,46 @@ type TokenSource struct {
 	fetcher *fetcher
 	err     error // a Config error, returned by every call
 	timeout time.Duration
+	now     func() time.Time // the wall clock: time.Now, or a test's clock
 
 	cur atomic.Pointer[entry] // the cached token; nil when there is none
 
 	mu       sync.Mutex
 	flight   *flight   // the refresh in progress, or nil
-	failures int       // consecutive failed refreshes
+	failures int       // consecutive refreshes that obtained no token
 	lastErr  error     // the error of the last refresh, if it failed
 	fgNext   time.Time // callers needing a token get lastErr until then
 	bgNext   time.Time // no background refresh starts before then
 	rejected string    // the access token last passed to Invalidate
 
-	// Config.Cache support.
+	// Sharing beyond this TokenSource: Config.Cache, or the process's
+	// memory cache when it is nil.
+	cache       Cache
 	cacheKey    string
 	aead        cipher.AEAD
 	cacheWarned atomic.Bool
 }
 
-// entry is an immutable cached token with its refresh-ahead deadlines.
+// entry is an immutable cached token with its refresh-ahead deadlines. Every
+// time in it is a wall-clock reading without a monotonic one: a token's
+// validity is a wall-clock fact (the server checks exp against its clock),
+// and the monotonic clock stops while the machine sleeps.
 type entry struct {
 	tok       *oauth2.Token
 	issued    time.Time
 	advisory  time.Time // a background refresh starts from here
 	mandatory time.Time // callers wait for a new token from here
 }
+
+// fresh reports whether the token needs no refresh at now.
+func (e *entry) fresh(now time.Time) bool { return now.Before(e.advisory) }
+
+// usable reports whether the token is served at once at now, before its
+// mandatory window.
+func (e *entry) usable(now time.Time) bool { return now.Before(e.mandatory) }
+
+// valid reports whether the token has not expired at now.
+func (e *entry) valid(now time.Time) bool { return now.Before(e.tok.Expiry) }
 
 // flight is one refresh shared by every caller that needs its result.
 type flight struct {
@@ -86,29 +105,41 @@ type flight struct {
 // If c.HTTPClient is nil, an *http.Client in ctx's [oauth2.HTTPClient] value
 // is used. The Config is copied: later changes to c have no effect.
 //
-// The TokenSource returns its cached token at once (one atomic load and one
-// clock read) until the token's advisory window, which starts before expiry
-// by 60 minutes for a lifetime L of 90 minutes or more, 15 minutes for L from
-// 20 to 90 minutes, and L/2 below that, shortened at random by up to 10 %.
-// Inside it, callers still get the cached token at once while one background
-// refresh runs, bounded by Config.RefreshTimeout and ctx but by no caller's
-// context. Callers wait only when the token has expired or is inside the
-// mandatory window of min(60 s, advisory/2) before expiry; then all callers
-// share one request, and its token or its error. A caller's context ends only
-// its own wait.
+// Build one TokenSource (or one [Config.Client]) at start-up and share it:
+// that is cheapest. Sources built anew still share one token and one refresh
+// when their Configs have the same [Config.CacheKey], through Config.Cache or,
+// when it is nil, through a cache in the process's memory (see [Cache]), so
+// that a TokenSource built per incoming request costs no token request of its
+// own.
 //
-// Each fetch makes up to Config.MaxAttempts requests. It retries network
-// errors and the statuses 408, 429, 500, 502, 503 and 504 after a full-jitter
-// exponential backoff, and never 400, 401 or 403. A Retry-After header (in
-// seconds or as a date) sets the wait; one over 5 minutes is not waited for.
-// The real server answers 429 without Retry-After once an address has made 10
-// requests in its fixed 60 s window, so a 429 without Retry-After waits 60 to
-// 66 seconds before the next attempt. A wait that would outlast the context's
-// deadline is not started: the fetch fails at once with the last error.
+// The TokenSource returns its cached token at once (one atomic load and one
+// wall-clock read) until the token's advisory window, which starts before
+// expiry by 60 minutes for a lifetime L of 90 minutes or more, 15 minutes for
+// L from 20 to 90 minutes, and L/2 below that, shortened at random by up to
+// 10 %. Inside it, callers still get the cached token at once while one
+// background refresh runs, bounded by Config.RefreshTimeout and ctx but by no
+// caller's context. Callers wait only when the token has expired or is inside
+// the mandatory window of min(60 s, advisory/2) before expiry; then all
+// callers share one request, and its token or its error. A caller's context
+// ends only its own wait, and a caller whose token has not expired waits no
+// longer than the token has left. The windows are compared with the wall
+// clock, so that a token that expired while the machine slept is never served.
+//
+// Each fetch retries network errors and the statuses 408, 429, 500, 502, 503
+// and 504 (see [Config.MaxAttempts] for how many times), and never 400, 401 or
+// 403. A Retry-After header (in seconds or as a date) sets the wait; one over
+// 5 minutes is not waited for. The real server answers 429 without
+// Retry-After once an address has made 10 requests in a 60 s window that
+// starts at the window's first request, so the window rolls over at a moment
+// the client cannot know; a 429 without Retry-After is therefore probed again
+// after growing, jittered waits (2 s doubling to 16 s) until a token comes,
+// Config.RefreshTimeout passes or ctx ends. A wait that would outlast the
+// context's deadline is not started: the fetch fails at once with the last
+// error.
 //
 // After a failed refresh the TokenSource keeps serving a token that has not
 // expired, returns the same error without a new request for a short backoff
-// (1 s doubling to 30 s, at least the 429 wait), and starts no background
+// (1 s doubling to 30 s, at least a Retry-After), and starts no background
 // refresh for a longer one (10 s doubling to 5 min).
 //
 // Do not pass a TokenSource to [oauth2.NewClient] or [oauth2.ReuseTokenSource]:
@@ -118,12 +149,16 @@ func (c *Config) TokenSource(ctx context.Context) *TokenSource {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	s := &TokenSource{ctx: ctx, cfg: *c, timeout: c.RefreshTimeout}
+	s := &TokenSource{ctx: ctx, cfg: *c, timeout: c.RefreshTimeout, now: time.Now}
 	if s.timeout == 0 {
 		s.timeout = DefaultRefreshTimeout
 	}
 	s.fetcher, s.err = c.newFetcher(ctx)
-	if s.err == nil && c.Cache != nil {
+	if s.err == nil {
+		s.cache = c.Cache
+		if s.cache == nil {
+			s.cache = processCache
+		}
 		s.cacheKey = c.CacheKey()
 		s.aead = newAEAD(c.APISecretKey)
 	}
@@ -140,9 +175,7 @@ func (s *TokenSource) Token() (*oauth2.Token, error) {
 // a refresh, never the refresh itself. Do not modify the returned token: it
 // is shared.
 func (s *TokenSource) TokenContext(ctx context.Context) (*oauth2.Token, error) {
-	// time.Until reads only the monotonic clock, as e.advisory carries a
-	// monotonic reading (see newEntry).
-	if e := s.cur.Load(); e != nil && time.Until(e.advisory) > 0 {
+	if e := s.cur.Load(); e != nil && e.fresh(s.now()) {
 		return e.tok, nil
 	}
 	return s.slowToken(ctx)
@@ -169,15 +202,18 @@ func (s *TokenSource) Invalidate(rejected *oauth2.Token) bool {
 
 // slowToken handles every case but a fresh cached token.
 func (s *TokenSource) slowToken(ctx context.Context) (*oauth2.Token, error) {
-	if s.err != nil {
-		return nil, s.err
+	if s.fetcher == nil {
+		if s.err != nil {
+			return nil, s.err
+		}
+		return nil, errZeroSource
 	}
 	s.mu.Lock()
-	now := time.Now()
+	now := s.now()
 	e := s.cur.Load()
-	if e != nil && now.Before(e.mandatory) {
-		// Fresh, or in the advisory window: serve it, refreshing in the background.
-		if !now.Before(e.advisory) && s.flight == nil && !now.Before(s.bgNext) && s.ctx.Err() == nil {
+	if e != nil && e.usable(now) {
+		// In the advisory window: serve it, refreshing in the background.
+		if !e.fresh(now) && s.flight == nil && !now.Before(s.bgNext) && s.ctx.Err() == nil {
 			s.startLocked(true)
 		}
 		s.mu.Unlock()
@@ -185,16 +221,9 @@ func (s *TokenSource) slowToken(ctx context.Context) (*oauth2.Token, error) {
 	}
 	f := s.flight
 	if f == nil {
-		var err error
-		switch {
-		case s.ctx.Err() != nil:
-			err = fmt.Errorf("%w: %w", ErrClosed, context.Cause(s.ctx))
-		case s.lastErr != nil && now.Before(s.fgNext):
-			err = s.lastErr
-		}
-		if err != nil {
+		if err := s.refusalLocked(now); err != nil {
 			s.mu.Unlock()
-			if e != nil && now.Before(e.tok.Expiry) {
+			if e != nil && e.valid(now) {
 				return e.tok, nil
 			}
 			return nil, err
@@ -202,18 +231,59 @@ func (s *TokenSource) slowToken(ctx context.Context) (*oauth2.Token, error) {
 		f = s.startLocked(false)
 	}
 	s.mu.Unlock()
+	return s.wait(ctx, f, e, now)
+}
+
+// refusalLocked returns why no refresh may start now, or nil.
+func (s *TokenSource) refusalLocked(now time.Time) error {
+	switch {
+	case s.ctx.Err() != nil:
+		return s.closedError(nil)
+	case s.lastErr != nil && now.Before(s.fgNext):
+		return s.lastErr
+	}
+	return nil
+}
+
+// closedError is the error of a TokenSource whose context is done, wrapping
+// the error of the refresh that the end of the context interrupted, if any.
+func (s *TokenSource) closedError(interrupted error) error {
+	if interrupted != nil && !errors.Is(interrupted, context.Cause(s.ctx)) {
+		return fmt.Errorf("%w: %w (%w)", ErrClosed, context.Cause(s.ctx), interrupted)
+	}
+	return fmt.Errorf("%w: %w", ErrClosed, context.Cause(s.ctx))
+}
+
+// wait waits for flight f, for as long as ctx and the TokenSource live, and
+// no longer than e, the cached token seen at now, has left.
+func (s *TokenSource) wait(ctx context.Context, f *flight, e *entry, now time.Time) (*oauth2.Token, error) {
+	var expired <-chan time.Time
+	if e != nil && e.valid(now) {
+		t := time.NewTimer(e.tok.Expiry.Sub(now))
+		defer t.Stop()
+		expired = t.C
+	}
+	var cause error
 	select {
 	case <-f.done:
 		return f.tok, f.err
+	case <-s.ctx.Done():
+		return nil, s.closedError(nil)
 	case <-ctx.Done():
-		s.mu.Lock()
-		last := f.last
-		s.mu.Unlock()
-		if last != nil {
-			return nil, fmt.Errorf("entityauth: waiting for token: %w (last attempt: %w)", context.Cause(ctx), last)
+		if s.ctx.Err() != nil {
+			return nil, s.closedError(nil)
 		}
-		return nil, fmt.Errorf("entityauth: waiting for token: %w", context.Cause(ctx))
+		cause = context.Cause(ctx)
+	case <-expired:
+		cause = fmt.Errorf("the cached token expired: %w", context.DeadlineExceeded)
 	}
+	s.mu.Lock()
+	last := f.last
+	s.mu.Unlock()
+	if last != nil {
+		return nil, fmt.Errorf("entityauth: waiting for token: %w (last attempt: %w)", cause, last)
+	}
+	return nil, fmt.Errorf("entityauth: waiting for token: %w", cause)
 }
 
 // startLocked starts a refresh. The flight is recorded before its goroutine
@@ -225,6 +295,10 @@ func (s *TokenSource) startLocked(async bool) *flight {
 	return f
 }
 
+// errNothingNew is the error of a refresh that obtained no token because
+// another holder has the Cache's lock while the cached token is still usable.
+var errNothingNew = fmt.Errorf("entityauth: no new token yet: %w", ErrLocked)
+
 // run performs a refresh and publishes its outcome.
 func (s *TokenSource) run(f *flight) {
 	ctx, cancel := context.WithTimeout(s.ctx, s.timeout)
@@ -235,42 +309,48 @@ func (s *TokenSource) run(f *flight) {
 		f.last = err
 		s.mu.Unlock()
 	})
-	now := time.Now()
-	ev := RefreshEvent{Async: f.async, Attempts: attempts, Duration: now.Sub(start), Err: err}
+	if err == nil && res == nil {
+		err = errNothingNew
+	}
+	if err != nil && s.ctx.Err() != nil {
+		err = s.closedError(err)
+	}
+	now := s.now()
+	ev := RefreshEvent{Async: f.async, Attempts: attempts, Duration: time.Since(start), Err: err}
 
 	s.mu.Lock()
+	e := s.cur.Load()
 	switch {
-	case err == nil && res != nil:
-		ne := newEntry(res)
-		s.cur.Store(ne)
-		s.failures, s.lastErr, s.fgNext, s.bgNext = 0, nil, time.Time{}, time.Time{}
-		f.tok = ne.tok
-		ev.Expiry = res.expiry
 	case err == nil:
-		// Nothing new (another process holds the Cache's lock): keep
-		// serving, and look again shortly.
-		s.bgNext = now.Add(fgBackoffBase + jitterBelow(fgBackoffBase))
-		if e := s.cur.Load(); e != nil {
-			f.tok, ev.Expiry = e.tok, e.tok.Expiry
-		}
+		e = newEntry(res)
+		s.cur.Store(e)
+		s.failures, s.lastErr, s.fgNext, s.bgNext = 0, nil, time.Time{}, time.Time{}
+		f.tok, ev.Expiry = e.tok, e.tok.Expiry
+	case errors.Is(err, errNothingNew):
+		// Another process is refreshing: keep serving, and look again
+		// after a background backoff, but do not refuse callers.
+		s.failures++
+		_, bg := failureBackoff(err, s.failures)
+		s.bgNext = now.Add(bg)
 	default:
 		s.failures++
 		s.lastErr = err
 		fg, bg := failureBackoff(err, s.failures)
 		s.fgNext, s.bgNext = now.Add(fg), now.Add(bg)
-		if e := s.cur.Load(); e != nil && now.Before(e.tok.Expiry) {
+	}
+	if f.tok == nil {
+		if e != nil && e.valid(now) {
 			f.tok = e.tok // keep serving a token that has not expired
 		} else {
 			f.err = err
 		}
 	}
-	if f.tok == nil && f.err == nil {
-		f.err = fmt.Errorf("%w: no token", ErrInvalidResponse)
-	}
 	s.flight = nil
 	s.mu.Unlock()
 
-	s.report(ev)
+	if perr := s.report(ev); perr != nil {
+		f.tok, f.err = nil, perr
+	}
 	close(f.done)
 }
 
@@ -279,20 +359,16 @@ func (s *TokenSource) run(f *flight) {
 func failureBackoff(err error, n int) (fg, bg time.Duration) {
 	fg = expBackoff(fgBackoffBase, fgBackoffCap, n)
 	var e *Error
-	if errors.As(err, &e) {
-		switch {
-		case e.hasRetryAfter:
-			fg = max(fg, min(e.RetryAfter, maxRetryAfter))
-		case e.StatusCode == http.StatusTooManyRequests:
-			fg = max(fg, rateLimitWindow)
-		}
+	if errors.As(err, &e) && e.hasRetryAfter {
+		fg = max(fg, min(e.RetryAfter, maxRetryAfter))
 	}
 	bg = max(fg, expBackoff(bgBackoffBase, bgBackoffCap, n))
 	return fg, bg + jitterBelow(bg/10)
 }
 
-// report tells the Logger and OnRefresh about a refresh.
-func (s *TokenSource) report(ev RefreshEvent) {
+// report tells the Logger and OnRefresh about a refresh. A panic in
+// OnRefresh is recovered, logged, and returned as an error.
+func (s *TokenSource) report(ev RefreshEvent) (err error) {
 	if l := s.cfg.Logger; l != nil {
 		attrs := []slog.Attr{
 			slog.Bool("async", ev.Async),
@@ -307,25 +383,41 @@ func (s *TokenSource) report(ev RefreshEvent) {
 			l.LogAttrs(s.ctx, slog.LevelDebug, "entityauth: token refreshed", attrs...)
 		}
 	}
-	if s.cfg.OnRefresh != nil {
-		s.cfg.OnRefresh(ev)
+	if s.cfg.OnRefresh == nil {
+		return nil
 	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = panicError("Config.OnRefresh", p, s.cfg.APISecretKey)
+			if l := s.cfg.Logger; l != nil {
+				l.LogAttrs(s.ctx, slog.LevelError, "entityauth: OnRefresh panicked", slog.String("error", err.Error()))
+			}
+		}
+	}()
+	s.cfg.OnRefresh(ev)
+	return nil
 }
 
-// newEntry computes the refresh-ahead deadlines of a token. They are
-// anchored to a fresh time.Now, so that they carry a monotonic clock reading
-// even for a token from Config.Cache, and the cached path can compare them
-// with time.Until, which then reads only the monotonic clock.
+// panicError turns a recovered panic of user code into an error, with the
+// API secret key redacted from its text.
+func panicError(what string, p any, key string) error {
+	return fmt.Errorf("entityauth: %s panicked: %s", what, sanitize(redact(fmt.Sprint(p), key), maxMessage))
+}
+
+// newEntry computes the refresh-ahead deadlines of a token, as wall-clock
+// times.
 func newEntry(r *result) *entry {
-	adv := advisoryWindow(r.expiry.Sub(r.issued))
-	mand := min(maxMandatory, adv/2)
+	expiry := r.expiry.Round(0)
+	lifetime := expiry.Sub(r.issued)
+	adv := advisoryWindow(lifetime)
 	adv -= jitterBelow(adv / 10)
-	now := time.Now()
+	tok := r.token()
+	tok.Expiry = expiry
 	return &entry{
-		tok:       r.token(),
-		issued:    r.issued,
-		advisory:  now.Add(r.expiry.Add(-adv).Sub(now)),
-		mandatory: now.Add(r.expiry.Add(-mand).Sub(now)),
+		tok:       tok,
+		issued:    r.issued.Round(0),
+		advisory:  expiry.Add(-adv),
+		mandatory: expiry.Add(-mandatoryWindow(lifetime)),
 	}
 }
 
@@ -340,4 +432,10 @@ func advisoryWindow(l time.Duration) time.Duration {
 	default:
 		return l / 2
 	}
+}
+
+// mandatoryWindow returns the mandatory window of a token whose lifetime is
+// l: callers wait for a new token once it is this close to expiry.
+func mandatoryWindow(l time.Duration) time.Duration {
+	return min(maxMandatory, advisoryWindow(l)/2)
 }

@@ -3,6 +3,7 @@ package entityauth
 import (
 	"context"
 	"errors"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -219,7 +220,8 @@ func TestTokenSourceWaiterCancel(t *testing.T) {
 // during retries learns why.
 func TestTokenSourceWaiterSeesLastAttempt(t *testing.T) {
 	bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
-		srv.Enqueue(entityauthtest.TokenEndpoint, entityauthtest.Fault{Status: 429, JSON: "Too many requests. Try again later."})
+		f := entityauthtest.Fault{Status: 429, JSON: "Too many requests. Try again later."}
+		srv.Enqueue(entityauthtest.TokenEndpoint, f, f, f) // probes end by 1+2+4 s at the earliest
 		ts := configFor(srv).TokenSource(t.Context())
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -228,9 +230,9 @@ func TestTokenSourceWaiterSeesLastAttempt(t *testing.T) {
 			t.Errorf("error = %v; want DeadlineExceeded and ErrRateLimited", err)
 		}
 		synctest.Wait()
-		// The shared fetch goes on and succeeds after the 429 wait.
-		if tok := mustToken(t, ts); tok == nil || srv.TokenRequests() != 2 {
-			t.Errorf("token requests = %d; want 2", srv.TokenRequests())
+		// The shared fetch goes on probing and succeeds.
+		if tok := mustToken(t, ts); tok == nil || srv.TokenRequests() != 4 {
+			t.Errorf("token requests = %d; want 4", srv.TokenRequests())
 		}
 	})
 }
@@ -400,6 +402,172 @@ func TestTokenSourceClosed(t *testing.T) {
 		}
 		if got := srv.TokenRequests(); got != 1 {
 			t.Errorf("token requests = %d; want 1", got)
+		}
+	})
+}
+
+// TestTokenSourceSuspend checks that the windows are wall-clock facts: after
+// a suspend that outlasts the token, the wall clock has moved by the
+// suspend, while the monotonic clock and every timer have not (Linux stops
+// CLOCK_MONOTONIC during suspend). The clock seam moves only the wall clock;
+// a cached path that read the monotonic clock would keep serving the dead
+// token for hours of awake time.
+func TestTokenSourceSuspend(t *testing.T) {
+	bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
+		var suspended atomic.Int64 // wall-clock time that passed asleep
+		wall := func() time.Time { return time.Now().Add(time.Duration(suspended.Load())) }
+		ts := configFor(srv).TokenSource(t.Context())
+		ts.now, ts.fetcher.now = wall, wall
+		first := mustToken(t, ts)
+		time.Sleep(time.Minute)
+		if tok := mustToken(t, ts); tok != first {
+			t.Fatal("token changed before the suspend")
+		}
+		suspended.Store(int64(5 * time.Hour)) // the laptop slept for 5 h
+		tok := mustToken(t, ts)
+		if tok == first || !tok.Expiry.After(wall()) {
+			t.Fatalf("after a 5 h suspend: the old token %v, expiry %v at wall time %v; want a new, valid token",
+				tok == first, tok.Expiry, wall())
+		}
+		if got := srv.TokenRequests(); got != 2 {
+			t.Errorf("token requests = %d; want 2", got)
+		}
+		// A suspend into the advisory window: served at once, refreshed behind.
+		suspended.Add(int64(3*time.Hour + 10*time.Minute))
+		start := time.Now()
+		if got := mustToken(t, ts); got != tok || time.Since(start) != 0 {
+			t.Errorf("in the advisory window after a suspend: new token %v after %v; want the cached one at once", got != tok, time.Since(start))
+		}
+		synctest.Wait()
+		if got := srv.TokenRequests(); got != 3 {
+			t.Errorf("token requests after the background refresh = %d; want 3", got)
+		}
+	})
+}
+
+// TestTokenSourcesShare checks that sources of equal Configs share one token,
+// however they are built: 1,000 sequential requests, each through a fresh
+// Config.Client on the incoming request's context (the usual x/oauth2
+// pattern) and half of them from a Config built anew, make one token request
+// against the fake's real rate limit.
+func TestTokenSourcesShare(t *testing.T) {
+	bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
+		shared := configFor(srv)
+		for i := range 1000 {
+			cfg := shared
+			if i%2 == 1 {
+				cfg = configFor(srv) // equal, built anew
+			}
+			reqCtx, cancel := context.WithCancel(t.Context())
+			req, err := http.NewRequestWithContext(reqCtx, http.MethodGet, srv.URL+"/api/v1/did", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := cfg.Client(reqCtx).Do(req)
+			if err != nil {
+				t.Fatalf("request %d: %v", i, err)
+			}
+			_ = resp.Body.Close()
+			cancel()
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("request %d: status %d; want 200", i, resp.StatusCode)
+			}
+		}
+		if got := srv.TokenRequests(); got != 1 {
+			t.Errorf("token requests of 1,000 per-request clients = %d; want 1", got)
+		}
+		// A Config that gets other tokens (another origin) does not share.
+		other := configFor(srv)
+		other.Origin = "https://other.example"
+		mustToken(t, other.TokenSource(t.Context()))
+		if got := srv.TokenRequests(); got != 2 {
+			t.Errorf("token requests after another origin = %d; want 2", got)
+		}
+	})
+}
+
+// TestTokenSourcesShareOneFlight checks that concurrent callers of distinct
+// sources of one Config share one request.
+func TestTokenSourcesShareOneFlight(t *testing.T) {
+	bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
+		srv.Enqueue(entityauthtest.TokenEndpoint, entityauthtest.Fault{Delay: time.Second})
+		var wg sync.WaitGroup
+		toks := make([]*oauth2.Token, 50)
+		for i := range toks {
+			ts := configFor(srv).TokenSource(t.Context())
+			wg.Go(func() { toks[i] = mustToken(t, ts) })
+		}
+		wg.Wait()
+		for i, tok := range toks {
+			if tok.AccessToken != toks[0].AccessToken {
+				t.Fatalf("source %d has another token", i)
+			}
+		}
+		if got := srv.TokenRequests(); got != 1 {
+			t.Errorf("token requests of 50 new sources at once = %d; want 1", got)
+		}
+	})
+}
+
+// TestTokenSourceClosedWhileWaiting checks that callers still waiting when
+// the source's context ends get ErrClosed, whichever context they wait with.
+func TestTokenSourceClosedWhileWaiting(t *testing.T) {
+	bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
+		srv.Enqueue(entityauthtest.TokenEndpoint, entityauthtest.Fault{Delay: time.Minute})
+		ctx, cancel := context.WithCancel(t.Context())
+		ts := configFor(srv).TokenSource(ctx)
+		time.AfterFunc(time.Second, cancel)
+		var wg sync.WaitGroup
+		for _, wait := range []func() (*oauth2.Token, error){
+			ts.Token,
+			func() (*oauth2.Token, error) { return ts.TokenContext(context.Background()) },
+		} {
+			wg.Go(func() {
+				_, err := wait()
+				if !errors.Is(err, ErrClosed) || !errors.Is(err, context.Canceled) {
+					t.Errorf("waiter when the source closed: %v; want ErrClosed wrapping context.Canceled", err)
+				}
+			})
+		}
+		wg.Wait()
+	})
+}
+
+// TestTokenSourceZeroValue checks that a zero TokenSource fails, not panics.
+func TestTokenSourceZeroValue(t *testing.T) {
+	var ts TokenSource
+	for name, call := range map[string]func() (*oauth2.Token, error){
+		"Token":        ts.Token,
+		"TokenContext": func() (*oauth2.Token, error) { return ts.TokenContext(context.Background()) },
+	} {
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					t.Errorf("%s of a zero TokenSource panicked: %v", name, p)
+				}
+			}()
+			if tok, err := call(); tok != nil || !errors.Is(err, ErrInvalidConfig) {
+				t.Errorf("%s of a zero TokenSource = %v, %v; want ErrInvalidConfig", name, tok, err)
+			}
+		}()
+	}
+	if ts.Invalidate(&oauth2.Token{AccessToken: "x"}) {
+		t.Error("Invalidate of a zero TokenSource = true; want false")
+	}
+}
+
+// TestTokenSourceWaitBoundedByToken checks that a caller whose token has
+// not expired waits for a slow refresh no longer than the token has left.
+func TestTokenSourceWaitBoundedByToken(t *testing.T) {
+	bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
+		ts := configFor(srv).TokenSource(t.Context())
+		first := mustToken(t, ts)
+		sleepUntil(first.Expiry.Add(-30 * time.Second))
+		srv.Enqueue(entityauthtest.TokenEndpoint, entityauthtest.Fault{Delay: 10 * time.Minute})
+		start := time.Now()
+		_, err := ts.Token()
+		if el := time.Since(start); el != 30*time.Second || !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("slow refresh with 30 s left: %v after %v; want DeadlineExceeded after 30s", err, el)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package rediscache_test
 
 import (
 	"bytes"
+	"context"
 	"log/slog"
 	"net"
 	"strconv"
@@ -134,13 +135,18 @@ func TestRedisFleetStartsWithOneTokenRequest(t *testing.T) {
 }
 
 // Without the shared cache the same fleet breaks the rate limit: the
-// baseline that shows what the test above proves.
+// baseline that shows what the test above proves. Each replica is a process
+// of its own, whose memory holds no token yet (emptyCache): sources in one
+// process would share one token. A refresh timeout of 1 s ends each fetch at
+// its first 429, before the first probe.
 func TestFleetWithoutCacheIsRateLimited(t *testing.T) {
 	srv := entityauthtest.Start(t, entityauthtest.Options{})
-	cfg := entityauth.Config{APISecretKey: srv.APIKey(), BaseURL: srv.URL, HTTPClient: srv.Client(), MaxAttempts: 1}
+	cfg := entityauth.Config{APISecretKey: srv.APIKey(), BaseURL: srv.URL, HTTPClient: srv.Client(), RefreshTimeout: time.Second}
 	var rs []*replica
 	for range 20 {
-		rs = append(rs, &replica{ts: cfg.TokenSource(t.Context())})
+		c := cfg
+		c.Cache = emptyCache{}
+		rs = append(rs, &replica{ts: c.TokenSource(t.Context())})
 	}
 	var limited int
 	var mu sync.Mutex
@@ -417,4 +423,49 @@ func (m multiWriter) Write(p []byte) (int, error) {
 		_, _ = w.Write(p)
 	}
 	return len(p), nil
+}
+
+// emptyCache is the memory of a process that holds no token: every Load
+// misses, every Lock is granted, and Store keeps nothing.
+type emptyCache struct{}
+
+func (emptyCache) Load(context.Context, string) ([]byte, error) { return nil, entityauth.ErrCacheMiss }
+
+func (emptyCache) Store(context.Context, string, []byte, time.Duration) error { return nil }
+
+func (emptyCache) Lock(context.Context, string, time.Duration) (func(context.Context) error, error) {
+	return func(context.Context) error { return nil }, nil
+}
+
+// A lock key without a TTL, written by someone else (or a holder that is
+// stuck), never expires. Redis is never a reason for a caller to fail: each
+// replica stops waiting for the holder in time to fetch for itself within a
+// RefreshTimeout shorter than a lock's ttl plus a poll.
+func TestRedisFleetLockNeverExpires(t *testing.T) {
+	addr := testRedisAddr(t)
+	srv := entityauthtest.Start(t, entityauthtest.Options{})
+	f := newFleet(t, srv, addr)
+	const refreshTimeout = 3 * time.Second
+	f.cfg.RefreshTimeout = refreshTimeout
+	rc := newTestClient(t, addr)
+	if err := rc.Set(t.Context(), f.key()+":lock", "stuck-holder", 0).Err(); err != nil {
+		t.Fatalf("SET of the lock without a TTL: %v", err)
+	}
+	rs := []*replica{f.replica(), f.replica(), f.replica()}
+	start := time.Now()
+	toks := tokens(t, rs)
+	if el := time.Since(start); el > refreshTimeout {
+		t.Errorf("replicas got a token after %v; want within the %v RefreshTimeout", el, refreshTimeout)
+	}
+	for i, tok := range toks {
+		if tok == nil || tok.AccessToken == "" {
+			t.Fatalf("replica %d: no token", i)
+		}
+	}
+	if got := srv.TokenRequests(); got < 1 || got > len(rs) {
+		t.Errorf("token requests = %d; want 1 to %d (each replica fetches for itself at worst)", got, len(rs))
+	}
+	if ttl, err := rc.TTL(t.Context(), f.key()+":lock").Result(); err != nil || ttl != -1 {
+		t.Errorf("TTL of the stuck lock = %v, %v; want -1 (still there, untouched)", ttl, err)
+	}
 }

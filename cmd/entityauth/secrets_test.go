@@ -66,7 +66,7 @@ func TestSecretsNeverInCLIOutput(t *testing.T) {
 		{entityauthtest.Fault{Status: 400, JSON: map[string]any{"statusCode": 400, "message": []string{"Invalid grant type"}, "error": "Bad Request"}}, 1},
 		{entityauthtest.Fault{Status: 403, JSON: map[string]any{"error": "Insufficient credits or no active plan"}}, 1},
 		{entityauthtest.Fault{Status: 404, Body: "<html>Cannot POST " + canaryKey + "</html>", ContentType: "text/html"}, 1},
-		{entityauthtest.Fault{Status: 429, JSON: "Too many requests. Try again later."}, 75},
+		{entityauthtest.Fault{Status: 429, RetryAfter: "600", JSON: "Too many requests. Try again later."}, 75},
 		{entityauthtest.Fault{Status: 429, RetryAfter: "900", JSON: []string{"slow down " + canaryKey}}, 75},
 		{entityauthtest.Fault{Status: 302, Redirect: "https://elsewhere.example/?k=" + canaryKey}, 1},
 		{entityauthtest.Fault{Body: `{"access_token":"` + canaryToken + `","expiresIn":"soon"}`, ContentType: "application/json"}, 1},

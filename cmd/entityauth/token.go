@@ -22,8 +22,9 @@ const maxSecretFile = 64 << 10
 
 // refreshTimeout bounds one fetch, retries included. It is also the ttl of
 // the cache's lock, so it bounds how long other runs wait for a run that was
-// killed while fetching. A 429 without Retry-After, whose wait (60 s) would
-// outlast it, fails at once with the server's message.
+// killed while fetching. A 429 without Retry-After is probed again until it
+// ends (see entityauth.Config.TokenSource), so a run that meets a full rate
+// window still gets a token if the window rolls over in time.
 const refreshTimeout = 15 * time.Second
 
 // token is the token command.
