@@ -9,12 +9,12 @@ BENCHOUT ?= bench.txt
 FLEET_SOURCES ?= 10000
 
 .DEFAULT_GOAL := help
-.PHONY: help generate check-generated test lint tidy-check vet bench bench-smoke fleet demo ci
+.PHONY: help generate check-generated test lint tidy-check consumer-check vet bench bench-smoke fleet demo ci
 
 help: ## List the targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-generate: ## Regenerate gen/, gen/ssiapi/, api/ and api/ssiapi/ from the specs in spec/.
+generate: ## Regenerate gen/, gen/ssiapi/, api/ and api/ssiapi/ from the specs in spec/ with the oapi-codegen pinned in go.mod.
 	$(GO) generate ./...
 
 check-generated: generate ## Regenerate, then fail if the committed code differs or new files appear.
@@ -39,6 +39,9 @@ lint: $(GOLANGCI_LINT) ## Run the pinned golangci-lint, built into ./bin.
 tidy-check: ## Fail if go.mod or go.sum is not tidy.
 	$(GO) mod tidy -diff
 
+consumer-check: ## Fail if a module importing entityauth, entityauthtest and gen gets build tools or too many indirect requirements.
+	.ci/consumer-check
+
 bench: SHELL := bash
 bench: ## Run the benchmarks (-benchmem -count=6) into bench.txt, which benchstat reads.
 	set -o pipefail; $(GO) test -run '^$$' -bench '$(BENCH)' $(BENCHFLAGS) ./... | tee $(BENCHOUT)
@@ -53,4 +56,4 @@ fleet: ## Simulate 10,000 token sources; write docs/fleet.csv and docs/fleet.svg
 demo: ## Run the demo against an in-process fake server.
 	$(GO) run ./cmd/entityauth demo
 
-ci: check-generated tidy-check vet lint bench-smoke test ## Everything CI runs; the tests last.
+ci: check-generated tidy-check consumer-check vet lint bench-smoke test ## Everything CI runs; the tests last.

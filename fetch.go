@@ -219,7 +219,9 @@ func messageText(raw []byte) string {
 	return strings.Join(parts, "; ")
 }
 
-// itemText renders one entry of a message list.
+// itemText renders one entry of a message list: a string, or an object
+// (spec/openapi.yaml's ErrorDetail) by its text message or error, else by
+// its class-validator constraints, else as compact JSON.
 func itemText(raw json.RawMessage) string {
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
@@ -229,7 +231,7 @@ func itemText(raw json.RawMessage) string {
 	if json.Unmarshal(raw, &obj) != nil {
 		return compactJSON(raw)
 	}
-	for _, k := range []string{"message", "msg", "error", "description"} {
+	for _, k := range []string{"message", "error"} {
 		if json.Unmarshal(obj[k], &s) == nil && s != "" {
 			return s
 		}

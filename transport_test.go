@@ -114,6 +114,9 @@ func TestClientRecoversDroppedSession(t *testing.T) {
 		if got := get(t, client, srv.URL+didPath); got != http.StatusOK {
 			t.Fatalf("first GET = %d; want 200", got)
 		}
+		// Later, so that the new token differs from the rejected one: in the
+		// token's second, the server would issue the same token again.
+		time.Sleep(time.Minute)
 		srv.DropSessions()
 		srv.ResetRequests()
 		if got := get(t, client, srv.URL+didPath); got != http.StatusOK {
@@ -152,7 +155,12 @@ func TestClientDoesNotRetry400Or403(t *testing.T) {
 		status int
 	}{
 		{"403 without credits", func(_ *Config, srv *entityauthtest.Server) { srv.SetCredits(false) }, http.StatusForbidden},
-		{"400 for another grant", func(c *Config, _ *entityauthtest.Server) { c.GrantType = "access_service_kyc" }, http.StatusBadRequest},
+		{"400 for another grant", func(c *Config, srv *entityauthtest.Server) {
+			// The server copies grant_type into the token once the app has a session.
+			_, _ = configFor(srv).Token(context.Background())
+			srv.ResetRequests()
+			c.GrantType = "access_service_kyc"
+		}, http.StatusBadRequest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -266,6 +274,9 @@ func TestClientBurstOf401sCostsOneRefetch(t *testing.T) {
 		if got := get(t, client, srv.URL+didPath); got != http.StatusOK {
 			t.Fatalf("first GET = %d; want 200", got)
 		}
+		// Later, so that the new token differs from the rejected one: in the
+		// token's second, the server would issue the same token again.
+		time.Sleep(time.Minute)
 		srv.DropSessions()
 		srv.ResetRequests()
 

@@ -60,35 +60,44 @@ func TestContract(t *testing.T) {
 		name       string
 		opts       entityauthtest.Options
 		faults     []entityauthtest.Fault
-		before     int // requests sent first (to reach the rate limit)
-		key        *string
-		expiresIn  string
-		query      string
+		before     int // requests sent first (to reach the rate limit, or to create the session)
+		req        tokenRequest
 		wantStatus int
 		// wantReqValid says whether the request itself conforms to the spec:
 		// the server also answers requests that do not.
 		wantReqValid bool
 	}{
 		{name: "200 default lifetime", wantStatus: 200, wantReqValid: true},
-		{name: "200 ExpiresIn", expiresIn: "12", query: "grant_type=access_service_ssi", wantStatus: 200, wantReqValid: true},
-		{name: "400 ExpiresIn 0", expiresIn: "0", wantStatus: 400},
-		{name: "400 ExpiresIn 4h", expiresIn: "4h", wantStatus: 400},
-		{name: "400 ExpiresIn 05", expiresIn: "05", wantStatus: 400, wantReqValid: true}, // the spec's integer admits "05"; the server does not
-		{name: "400 grant", query: "grant_type=client_credentials", wantStatus: 400},
-		{name: "401 missing key", key: strp("<absent>"), wantStatus: 401},
-		{name: "401 wrong key", key: strp("wrong"), wantStatus: 401, wantReqValid: true},
-		{name: "401 legacy string message", opts: entityauthtest.Options{LegacyErrors: true}, key: strp("wrong"), wantStatus: 401, wantReqValid: true},
+		{name: "200 ExpiresIn", req: tokenRequest{expiresIn: "12", grant: "grant_type=access_service_ssi"}, wantStatus: 200, wantReqValid: true},
+		{name: "200 ExpiresIn without maximum", req: tokenRequest{expiresIn: "2000000"}, wantStatus: 200, wantReqValid: true},
+		{name: "200 ExpiresIn empty", req: tokenRequest{header: http.Header{"Expiresin": {""}}}, wantStatus: 200}, // "" is no integer
+		{name: "200 unknown grant, no session", req: tokenRequest{grant: "grant_type=client_credentials"}, wantStatus: 200, wantReqValid: true},
+		{name: "200 unknown grant copied", before: 1, req: tokenRequest{grant: "grant_type=client_credentials"}, wantStatus: 200, wantReqValid: true},
+		{name: "200 two Origin headers", req: tokenRequest{header: http.Header{"Origin": {"https://a.example", "https://b.example"}}}, wantStatus: 200, wantReqValid: true},
+		{name: "200 well-formed JSON body", req: tokenRequest{body: `{"ignored":true}`}, wantStatus: 200, wantReqValid: true},
+		{name: "400 ExpiresIn 0", req: tokenRequest{expiresIn: "0"}, wantStatus: 400},
+		{name: "400 ExpiresIn 4h", req: tokenRequest{expiresIn: "4h"}, wantStatus: 400},
+		{name: "400 ExpiresIn 05", req: tokenRequest{expiresIn: "05"}, wantStatus: 400, wantReqValid: true}, // the spec's integer admits "05"; the server does not
+		{name: "400 ExpiresIn 0 without a key", req: tokenRequest{key: strp("<absent>"), expiresIn: "0"}, wantStatus: 400},
+		{name: "400 malformed JSON body, string message", req: tokenRequest{body: `{"a":}`}, wantStatus: 400, wantReqValid: true},
+		{name: "401 missing key", req: tokenRequest{key: strp("<absent>")}, wantStatus: 401},
+		{name: "401 wrong key", req: tokenRequest{key: strp("wrong")}, wantStatus: 401, wantReqValid: true},
+		{name: "401 legacy string message", opts: entityauthtest.Options{LegacyErrors: true}, req: tokenRequest{key: strp("wrong")}, wantStatus: 401, wantReqValid: true},
 		{name: "429", opts: entityauthtest.Options{RateLimit: 1}, before: 1, wantStatus: 429, wantReqValid: true},
-		{name: "500 injected", faults: []entityauthtest.Fault{entityauthtest.InternalServerError()}, wantStatus: 500, wantReqValid: true},
+		{name: "400 objects in message", faults: []entityauthtest.Fault{{Status: 400, JSON: map[string]any{"statusCode": 400, "message": []any{
+			map[string]any{"property": "namespace", "constraints": map[string]string{"isString": "namespace must be a string"}},
+			map[string]any{"totalCount": 1, "data": []any{map[string]any{"status": 1}}},
+		}, "error": "Bad Request"}}}, wantStatus: 400, wantReqValid: true},
+		{name: "500 injected", faults: []entityauthtest.Fault{entityauthtest.InternalServerError()}, req: tokenRequest{grant: "grant_type=access_service_ssi"}, wantStatus: 500, wantReqValid: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := entityauthtest.Start(t, tt.opts)
-			s.Enqueue(entityauthtest.TokenEndpoint, tt.faults...)
 			for range tt.before {
 				fetchToken(t, s, tokenRequest{})
 			}
-			req, body := exchange(t, s, tt.key, tt.expiresIn, tt.query)
+			s.Enqueue(entityauthtest.TokenEndpoint, tt.faults...)
+			req, body := exchange(t, s, tt.req)
 			if body.status != tt.wantStatus {
 				t.Fatalf("status = %d (%s); want %d", body.status, body.body, tt.wantStatus)
 			}
@@ -104,9 +113,9 @@ func TestContract(t *testing.T) {
 }
 
 // exchange sends one token request and returns it (re-readable) with its answer.
-func exchange(t *testing.T, s *entityauthtest.Server, key *string, expiresIn, query string) (*http.Request, answer) {
+func exchange(t *testing.T, s *entityauthtest.Server, tr tokenRequest) (*http.Request, answer) {
 	t.Helper()
-	a := fetchToken(t, s, tokenRequest{key: key, expiresIn: expiresIn, grant: query})
+	a := fetchToken(t, s, tr)
 	reqs := s.Requests()
 	last := reqs[len(reqs)-1]
 	req, err := http.NewRequestWithContext(t.Context(), last.Method, s.URL+last.Path+"?"+last.RawQuery, nil)
@@ -129,6 +138,7 @@ func TestContractRejectsUndeclared(t *testing.T) {
 		{name: "418", fault: entityauthtest.Fault{Status: 418, JSON: map[string]any{"statusCode": 418}}},
 		{name: "200 without access_token", fault: entityauthtest.Fault{JSON: map[string]any{"expiresIn": 14400, "tokenType": "Bearer"}}},
 		{name: "200 expiresIn as string", fault: entityauthtest.Fault{JSON: map[string]any{"access_token": "x", "expiresIn": "14400", "tokenType": "Bearer"}}},
+		{name: "400 message objects with text of the wrong type", fault: entityauthtest.Fault{Status: 400, JSON: map[string]any{"statusCode": 400, "message": []any{map[string]any{"constraints": map[string]int{"a": 1}}}}}},
 		{name: "401 message as number", fault: entityauthtest.Fault{Status: 401, JSON: map[string]any{"statusCode": 401, "message": 7}}},
 		{name: "429 object", fault: entityauthtest.Fault{Status: 429, JSON: map[string]any{"message": "slow down"}}},
 		{name: "500 without timestamp", fault: entityauthtest.Fault{Status: 500, JSON: map[string]any{"statusCode": 500, "path": "/api/v1/app/oauth"}}},
@@ -139,7 +149,7 @@ func TestContractRejectsUndeclared(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := entityauthtest.Start(t, entityauthtest.Options{})
 			s.Enqueue(entityauthtest.TokenEndpoint, tt.fault)
-			req, a := exchange(t, s, nil, "", "")
+			req, a := exchange(t, s, tokenRequest{})
 			h := a.header
 			if tt.header != nil {
 				h = tt.header
@@ -155,7 +165,7 @@ func TestContractRejectsUndeclared(t *testing.T) {
 	}
 	// The same validation accepts a declared answer, so the failures above are about the answers.
 	s := entityauthtest.Start(t, entityauthtest.Options{})
-	req, a := exchange(t, s, nil, "", "")
+	req, a := exchange(t, s, tokenRequest{})
 	if _, err := validate(route, req, a.status, a.header, []byte(a.body)); err != nil {
 		t.Errorf("a normal 200 failed validation: %v", err)
 	}

@@ -55,21 +55,27 @@ func (s *Server) Enqueue(e Endpoint, faults ...Fault) {
 
 // InternalServerError returns a Fault that answers like the real token
 // server's database or hashing failure:
-// 500 {"statusCode":500,"timestamp":"<ISO>","path":"/api/v1/app/oauth","message":[...]}.
+// 500 {"statusCode":500,"timestamp":"<ISO>","path":"<URL>","message":[...]},
+// where timestamp is when the fault is served and path is the request's URL
+// as sent, query string included.
 func InternalServerError() Fault {
 	return Fault{
 		Status: http.StatusInternalServerError,
-		JSON:   newInternalBody(tokenPath, "MongoServerError", "connection pool cleared"),
+		JSON:   internalFault{name: "MongoServerError", text: "connection pool cleared"},
 	}
 }
+
+// internalFault is the JSON of [InternalServerError], completed by the
+// request it answers.
+type internalFault struct{ name, text string }
 
 func (f *Fault) replacesAnswer() bool {
 	return f.Status != 0 || f.JSON != nil || f.Body != "" || f.Oversize > 0 || f.Redirect != "" || f.Drop
 }
 
-// serveFault answers r with f. limited says whether the rate limit refused
-// the request, for faults that keep the normal answer.
-func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, f Fault, limited bool) {
+// serveFault answers r with f. limited and badBody are as for [Server.answer],
+// for faults that keep the normal answer.
+func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, f Fault, limited bool, badBody string) {
 	if f.Delay > 0 {
 		t := time.NewTimer(f.Delay)
 		defer t.Stop()
@@ -97,11 +103,7 @@ func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, f Fault, lim
 	switch {
 	case !f.replacesAnswer():
 		rec := httptest.NewRecorder()
-		if limited {
-			tooManyRequests(rec)
-		} else {
-			s.mux.ServeHTTP(rec, r)
-		}
+		s.answer(rec, r, limited, badBody)
 		for k, v := range rec.Header() {
 			w.Header()[k] = v
 		}
@@ -109,7 +111,11 @@ func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, f Fault, lim
 	case f.Oversize > 0:
 		ctype, size, body = "application/json; charset=utf-8", f.Oversize, oversizeBody(f.Oversize)
 	case f.JSON != nil:
-		b, err := json.Marshal(f.JSON)
+		v := f.JSON
+		if in, ok := v.(internalFault); ok {
+			v = newInternalBody(r.RequestURI, in.name, in.text)
+		}
+		b, err := json.Marshal(v)
 		if err != nil {
 			panic("entityauthtest: Fault.JSON: " + err.Error())
 		}

@@ -332,3 +332,40 @@ func TestPipeServerCloseEndsBubble(t *testing.T) {
 		}
 	})
 }
+
+// TestRateLimitWindowStartsAtFirstRequest checks the real limiter's window:
+// it starts at its first request (the counter's expiry is set then), and
+// requests past the limit do not extend it.
+func TestRateLimitWindowStartsAtFirstRequest(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := entityauthtest.NewPipeServer(entityauthtest.Options{})
+		defer s.Close()
+		time.Sleep(17 * time.Second) // the window does not follow the clock's minutes
+		fetchToken(t, s, tokenRequest{})
+		time.Sleep(30 * time.Second)
+		for i := range 9 {
+			if a := fetchToken(t, s, tokenRequest{}); a.status != http.StatusOK {
+				t.Fatalf("request %d of the window: %d; want 200", i+2, a.status)
+			}
+		}
+		for range 5 { // past the limit, spread over the window's rest
+			if a := fetchToken(t, s, tokenRequest{}); a.status != http.StatusTooManyRequests {
+				t.Fatalf("past the limit: %d; want 429", a.status)
+			}
+			time.Sleep(5 * time.Second)
+		}
+		time.Sleep(5*time.Second - time.Millisecond) // 59.999 s after the first request
+		if a := fetchToken(t, s, tokenRequest{}); a.status != http.StatusTooManyRequests {
+			t.Fatalf("just before the window ends: %d; want 429", a.status)
+		}
+		time.Sleep(time.Millisecond)
+		for i := range 10 {
+			if a := fetchToken(t, s, tokenRequest{}); a.status != http.StatusOK {
+				t.Fatalf("request %d of the next window: %d; want 200", i+1, a.status)
+			}
+		}
+		if a := fetchToken(t, s, tokenRequest{}); a.status != http.StatusTooManyRequests {
+			t.Errorf("11th request of the next window: %d; want 429", a.status)
+		}
+	})
+}

@@ -24,15 +24,24 @@ type tokenRequest struct {
 	expiresIn string  // "" = absent
 	grant     string  // raw query, e.g. "grant_type=x"
 	origin    string
+	header    http.Header // extra header lines, sent as they are (empty values and repeats included)
+	body      string      // request body, sent with Content-Type application/json unless header sets one
 }
 
 func strp(s string) *string { return &s }
 
 func fetchToken(t *testing.T, s *entityauthtest.Server, tr tokenRequest) answer {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, s.URL+"/api/v1/app/oauth", nil)
+	var body io.Reader
+	if tr.body != "" {
+		body = strings.NewReader(tr.body)
+	}
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, s.URL+"/api/v1/app/oauth", body)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if tr.body != "" {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	if tr.grant != "" {
 		req.URL.RawQuery = tr.grant
@@ -49,6 +58,9 @@ func fetchToken(t *testing.T, s *entityauthtest.Server, tr tokenRequest) answer 
 	}
 	if tr.origin != "" {
 		req.Header.Set("Origin", tr.origin)
+	}
+	for k, vs := range tr.header {
+		req.Header[k] = vs
 	}
 	return do(t, s, req)
 }

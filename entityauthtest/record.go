@@ -69,11 +69,19 @@ func endpointOf(method, path string) Endpoint {
 	return noEndpoint
 }
 
-// rateWindow counts one client address's token requests in a fixed window.
-type rateWindow struct {
-	start time.Time
-	n     int
+// rateCounter is the real rate limiter's Redis counter for one client
+// address (src/utils/middleware/rate-limit.middleware.ts): INCR on every
+// request, and EXPIRE with the window on the request that made it 1. So the
+// window starts at its first request, and counting past the limit does not
+// extend it.
+type rateCounter struct {
+	n       int
+	expires time.Time // zero until the first INCR sets the expiry
 }
+
+// maxCounters is how many client addresses the limiter tracks before it
+// forgets those whose window has ended, as Redis would have.
+const maxCounters = 1024
 
 // limitedLocked counts a token request from host and reports whether it is
 // over the limit. s.mu must be held.
@@ -81,11 +89,21 @@ func (s *Server) limitedLocked(host string, now time.Time) bool {
 	if s.limit < 0 {
 		return false
 	}
-	w := s.windows[host]
-	if w == nil || now.Sub(w.start) >= s.window {
-		w = &rateWindow{start: now}
-		s.windows[host] = w
+	if len(s.counters) >= maxCounters {
+		for h, c := range s.counters {
+			if !now.Before(c.expires) {
+				delete(s.counters, h)
+			}
+		}
 	}
-	w.n++
-	return w.n > s.limit
+	c := s.counters[host]
+	if c == nil || !now.Before(c.expires) {
+		c = &rateCounter{} // the key has expired: INCR starts from 0
+		s.counters[host] = c
+	}
+	c.n++
+	if c.n == 1 {
+		c.expires = now.Add(s.window)
+	}
+	return c.n > s.limit
 }

@@ -8,11 +8,17 @@ import (
 
 // ServeHTTP records the request, then answers it: by closing the connection
 // when the server is down, else with the endpoint's next queued fault, else
-// with the rate limit's 429 or the normal answer. Every token request counts
-// against the rate limit, including those answered by a fault.
+// as the real server does: the JSON body parser's 400, the rate limit's 429,
+// or the route's answer. Every token request counts against the rate limit,
+// including those answered by a fault, except those that the body parser
+// refuses.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	ep := endpointOf(r.Method, r.URL.Path)
+	var badBody string
+	if ep == TokenEndpoint {
+		badBody = bodyParserError(r)
+	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
@@ -43,7 +49,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			fault = &f
 			s.queues[ep] = q[1:]
 		}
-		if ep == TokenEndpoint {
+		if ep == TokenEndpoint && badBody == "" {
 			limited = s.limitedLocked(host, now)
 		}
 	}
@@ -56,17 +62,28 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.logf("%s %s: down, connection closed", r.Method, r.URL.Path)
 		return
 	case fault != nil:
-		s.serveFault(sw, r, *fault, limited)
-	case limited:
-		tooManyRequests(sw)
+		s.serveFault(sw, r, *fault, limited, badBody)
 	default:
-		s.mux.ServeHTTP(sw, r)
+		s.answer(sw, r, limited, badBody)
 	}
 	if sw.status == 0 {
 		s.logf("%s %s: connection closed", r.Method, r.URL.Path)
 		return
 	}
 	s.logf("%s %s: %d", r.Method, r.URL.Path, sw.status)
+}
+
+// answer gives r the real server's answer: the body parser's 400 when
+// badBody is set, else the rate limit's 429 when limited, else the route's.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, limited bool, badBody string) {
+	switch {
+	case badBody != "":
+		_ = nestError(http.StatusBadRequest, badBody).write(w)
+	case limited:
+		tooManyRequests(w)
+	default:
+		s.mux.ServeHTTP(w, r)
+	}
 }
 
 // statusWriter remembers the status for the log line.

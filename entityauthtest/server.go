@@ -32,10 +32,11 @@ type Options struct {
 	// RateLimit is the number of token requests per window per client
 	// address. 0 means 10, the real limit; a negative value disables the limit.
 	RateLimit int
-	// RateWindow is the length of the fixed rate-limit window. 0 means 60s.
+	// RateWindow is the length of the fixed rate-limit window, which starts
+	// at the window's first request. 0 means 60s.
 	RateWindow time.Duration
-	// Lifetime is the token lifetime when a request has no ExpiresIn header.
-	// 0 means 4h. It is truncated to whole seconds.
+	// Lifetime is the token lifetime when a request has no ExpiresIn header,
+	// or an empty one. 0 means 4h. It is truncated to whole seconds.
 	Lifetime time.Duration
 	// AllowedOrigins lists the origins the SSI API accepts in an Origin
 	// header. nil accepts any Origin, or none.
@@ -68,12 +69,11 @@ type Server struct {
 	key      string
 	down     bool
 	noCredit bool
-	gen      int                  // session generation, bumped by DropSessions
-	sessions map[string]time.Time // live session IDs and their expiry
+	sessions map[string]session // by session ID; see claimsLocked
 	dids     []string
 	queues   [2][]Fault
 	requests []Request
-	windows  map[string]*rateWindow
+	counters map[string]*rateCounter
 	closed   bool
 
 	done      chan struct{} // closed by Close
@@ -142,8 +142,8 @@ func start(opts Options, ln net.Listener, tr *http.Transport) *Server {
 		appID:     randomHex(32),
 		subdomain: "ent-" + randomHex(7),
 		key:       opts.APIKey,
-		sessions:  make(map[string]time.Time),
-		windows:   make(map[string]*rateWindow),
+		sessions:  make(map[string]session),
+		counters:  make(map[string]*rateCounter),
 		done:      make(chan struct{}),
 		served:    make(chan struct{}),
 		transport: tr,
@@ -215,14 +215,21 @@ func (s *Server) RotateKey() string {
 	return k
 }
 
-// DropSessions ends every server-side session: the SSI API then answers
-// 401 ["Token expired"] for every token issued before, although the tokens
-// have not reached their exp.
+// DropSessions ends the app's server-side session at once, exactly as if
+// its week had run out.
+//
+// Like the real token server, the fake keeps one session per app (its ID is
+// the sessionId claim, the same in every token). The first token request
+// creates it; it lives one week from then and is never extended. Once it
+// has ended, by DropSessions or by the clock, the SSI API answers
+// 401 ["Token expired"] for every token of the app, although the tokens have
+// not reached their exp. The next token request creates the session again,
+// with the same ID, and from then on every token that has not reached its
+// exp works again, those issued before included.
 func (s *Server) DropSessions() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	clear(s.sessions)
-	s.gen++
 }
 
 // SetDown takes the server down (true) or brings it back (false). While it is
@@ -245,11 +252,7 @@ func (s *Server) SetCredits(ok bool) {
 func (s *Server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	h := &handler{s: s}
-	strict := api.NewStrictHandlerWithOptions(h, []api.StrictMiddlewareFunc{withRequest}, api.StrictHTTPServerOptions{
-		RequestErrorHandlerFunc:  h.paramError,
-		ResponseErrorHandlerFunc: internalError,
-	})
-	api.HandlerWithOptions(strict, api.StdHTTPServerOptions{BaseRouter: mux, ErrorHandlerFunc: h.paramError})
+	api.HandlerWithOptions(h, api.StdHTTPServerOptions{BaseRouter: mux, ErrorHandlerFunc: h.paramError})
 	mux.HandleFunc("GET "+didPath, s.listDIDs)
 	mux.HandleFunc("POST "+didCreatePath, s.createDID)
 	mux.HandleFunc("/", notFound)

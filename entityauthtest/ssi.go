@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/entity-studio-go/entityauth/gen"
 	"github.com/entity-studio-go/entityauth/internal/jwt"
 )
 
@@ -46,7 +45,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) bool {
 		return fail(http.StatusUnauthorized, msgInvalidToken)
 	}
 	s.mu.Lock()
-	_, live := s.sessions[c.SessionID]
+	live := s.sessionLiveLocked(c.SessionID, time.Now())
 	noCredit := s.noCredit
 	s.mu.Unlock()
 	if !live {
@@ -57,7 +56,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) bool {
 			return fail(http.StatusUnauthorized, msgOriginMismatch)
 		}
 	}
-	if c.GrantType != string(gen.AccessServiceSsi) {
+	if c.GrantType != grantSSI {
 		return fail(http.StatusBadRequest, msgInvalidGrant)
 	}
 	if noCredit {

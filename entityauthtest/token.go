@@ -2,15 +2,14 @@ package entityauthtest
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/entity-studio-go/entityauth/api"
@@ -23,83 +22,112 @@ const (
 	msgKeyMissing   = "x-api-secret-key header is missing"
 	msgAccessDenied = "Access denied."
 	msgLegacyDenied = "access_denied"
-	msgExpiresIn    = "ExpiresIn must be a whole number of hours, at least 1"
-	msgGrantType    = "Invalid grant_type"
+	msgExpiresIn    = "`expiresIn` must be a whole number greater than or equal to 1."
 	msgTooMany      = "Too many requests. Try again later."
 	appName         = "entityauthtest"
-	maxHours        = 1 << 20 // keeps exp far from overflow
 )
 
-// handler implements the generated strict server interface of the token endpoint.
+// Grant types of the real token server that the fake treats specially. It
+// does not validate grant_type: an SSI app's session holds grantSSI, and a
+// request for grantKYB looks for a session of its own.
+const (
+	grantSSI = "access_service_ssi"
+	grantKYB = "access_service_kyb"
+)
+
+// sessionLifetime is how long a session lives in the real token server's
+// Redis (EXPIRY_CONFIG.DASHBOARD_ACCESS.redisExpiryTime, one week). It
+// starts when the session is created and is never extended.
+const sessionLifetime = 7 * 24 * time.Hour
+
+// maxHours bounds ExpiresIn so that exp fits in an int64 claim. The real
+// server has no maximum short of JavaScript's number precision; 2^51 hours
+// is about 2.6e11 years.
+const maxHours = 1 << 51
+
+// handler implements the generated server interface of the token endpoint.
 type handler struct{ s *Server }
 
-var _ api.StrictServerInterface = (*handler)(nil)
+var _ api.ServerInterface = (*handler)(nil)
 
 // claims is the claim set of today's tokens, in the server's order.
 type claims struct {
-	AppID     string `json:"appId"`
-	AppName   string `json:"appName"`
-	GrantType string `json:"grantType"`
+	AppID   string `json:"appId"`
+	AppName string `json:"appName"`
+	// GrantType is a string, or a list of strings when grant_type was
+	// repeated in the query: the real server copies what Express parsed.
+	GrantType any    `json:"grantType"`
 	Subdomain string `json:"subdomain"`
 	SessionID string `json:"sessionId"`
 	Iat       int64  `json:"iat"`
 	Exp       int64  `json:"exp"`
 }
 
-// GenerateAccessToken answers POST /api/v1/app/oauth once the generated
-// wrapper has bound the parameters.
-func (h *handler) GenerateAccessToken(ctx context.Context, req api.GenerateAccessTokenRequestObject) (api.GenerateAccessTokenResponseObject, error) {
-	s := h.s
-	p := req.Params
-	if p.XApiSecretKey == "" {
+// A session is the real token server's Redis entry for an app.
+type session struct {
+	grant   string    // the grant the session was created with
+	expires time.Time // creation + sessionLifetime
+}
+
+// GenerateAccessToken answers POST /api/v1/app/oauth. It reads the request
+// as the real server's decorators do, from the raw headers and query, and
+// so ignores params: the generated binding is stricter than Node (it
+// refuses repeated headers, which Node joins with ", ", and reads "05" as 5).
+func (h *handler) GenerateAccessToken(w http.ResponseWriter, r *http.Request, _ gen.GenerateAccessTokenParams) {
+	h.s.issue(w, r)
+}
+
+// paramError answers a request whose parameters the generated wrapper could
+// not bind exactly as [handler.GenerateAccessToken] would: binding errors
+// are the wrapper's, not the real server's.
+func (h *handler) paramError(w http.ResponseWriter, r *http.Request, _ error) {
+	h.s.issue(w, r)
+}
+
+// issue answers a token request that passed the rate limit.
+func (s *Server) issue(w http.ResponseWriter, r *http.Request) {
+	a, err := s.tokenAnswer(r)
+	if err != nil {
+		internalError(w, r, err)
+		return
+	}
+	_ = a.write(w)
+}
+
+// tokenAnswer checks a token request in the real server's order (NestJS
+// runs a handler's parameter decorators last to first): ExpiresIn, then the
+// presence of the key, then the key. An SSI app has no service check.
+func (s *Server) tokenAnswer(r *http.Request) (jsonAnswer, error) {
+	secs := int64(s.lifetime / time.Second)
+	if v := nodeHeader(r.Header, "ExpiresIn"); v != "" {
+		hours, ok := parseHours(v)
+		if !ok {
+			return nestError(http.StatusBadRequest, []string{msgExpiresIn}), nil
+		}
+		secs = hours * 3600
+	}
+	key := nodeHeader(r.Header, "X-Api-Secret-Key")
+	if key == "" {
 		return nestError(http.StatusUnauthorized, []string{msgKeyMissing}), nil
 	}
-	lifetime := s.lifetime
-	if r, ok := ctx.Value(requestKey{}).(*http.Request); ok {
-		if v := r.Header.Values("ExpiresIn"); len(v) > 0 {
-			// The wrapper binds "05" as 5; the real server refuses it.
-			hours, ok := parseHours(v[0])
-			if !ok {
-				return nestError(http.StatusBadRequest, []string{msgExpiresIn}), nil
-			}
-			lifetime = time.Duration(hours) * time.Hour
-		}
-	}
-	grant := string(gen.AccessServiceSsi)
-	if p.GrantType != nil && *p.GrantType != "" {
-		if !p.GrantType.Valid() {
-			return nestError(http.StatusBadRequest, []string{msgGrantType}), nil
-		}
-		grant = string(*p.GrantType)
-	}
+	grant := queryGrant(r)
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if subtle.ConstantTimeCompare([]byte(p.XApiSecretKey), []byte(s.key)) != 1 {
+	if subtle.ConstantTimeCompare([]byte(key), []byte(s.key)) != 1 {
 		if s.opts.LegacyErrors {
 			return nestError(http.StatusUnauthorized, msgLegacyDenied), nil
 		}
 		return nestError(http.StatusUnauthorized, []string{msgAccessDenied}), nil
 	}
 	now := time.Now()
-	secs := int64(lifetime / time.Second)
-	c := claims{
-		AppID:     s.appID,
-		AppName:   appName,
-		GrantType: grant,
-		Subdomain: s.subdomain,
-		Iat:       now.Unix(),
-		Exp:       now.Unix() + secs,
-	}
-	// The same app, second, grant, lifetime and session generation give the
-	// same session, hence the same token, as on the real server.
-	sum := sha256.Sum256(fmt.Appendf(nil, "%s|%d|%s|%d|%d", c.AppID, c.Iat, c.GrantType, secs, s.gen))
-	c.SessionID = hex.EncodeToString(sum[:12])
+	c := s.claimsLocked(grant, now)
+	c.Iat = now.Unix()
+	c.Exp = c.Iat + secs
 	tok, err := jwt.Sign(c, s.signKey)
 	if err != nil {
-		return nil, err
+		return jsonAnswer{}, err
 	}
-	s.addSessionLocked(c.SessionID, time.Unix(c.Exp, 0), now)
 	return jsonAnswer{status: http.StatusOK, body: gen.AccessTokenResponse{
 		AccessToken: tok,
 		ExpiresIn:   float64(secs),
@@ -107,22 +135,82 @@ func (h *handler) GenerateAccessToken(ctx context.Context, req api.GenerateAcces
 	}}, nil
 }
 
-// addSessionLocked records a live session and, now and then, forgets
-// expired ones so that a long-running fake does not grow without bound.
-func (s *Server) addSessionLocked(id string, exp, now time.Time) {
-	if len(s.sessions) >= 1024 {
-		for k, e := range s.sessions {
-			if !e.After(now) {
-				delete(s.sessions, k)
-			}
-		}
+// claimsLocked returns the claims of a new token, less iat and exp, as the
+// real server builds them for an SSI app. Without a live session it creates
+// one, holding the SSI grant whatever grant_type asked for. With one, it
+// copies a non-empty grant_type into the claim unchecked, and the session's
+// grant otherwise; the session is not extended. s.mu must be held.
+func (s *Server) claimsLocked(grant any, now time.Time) claims {
+	id := s.sessionID(grant)
+	c := claims{AppID: s.appID, AppName: appName, Subdomain: s.subdomain, SessionID: id}
+	sess, ok := s.sessions[id]
+	if !ok || !now.Before(sess.expires) {
+		s.sessions[id] = session{grant: grantSSI, expires: now.Add(sessionLifetime)}
+		c.GrantType = grantSSI
+		return c
 	}
-	s.sessions[id] = exp
+	c.GrantType = sess.grant
+	if truthy(grant) {
+		c.GrantType = grant
+	}
+	return c
 }
 
-// parseHours accepts what the real server accepts: a plain integer >= 1,
-// without sign, leading zero, fraction or unit.
-func parseHours(v string) (int, bool) {
+// truthy reports whether JavaScript would take grant_type as true: a
+// non-empty string, or a list.
+func truthy(grant any) bool {
+	switch g := grant.(type) {
+	case nil:
+		return false
+	case string:
+		return g != ""
+	}
+	return true
+}
+
+// sessionID is the real server's session key: sha256hex("<appId>_customer"),
+// the same for every token of the app, except that a request for grantKYB
+// has a key of its own, sha256hex("<appId>_customer_access_service_kyb").
+func (s *Server) sessionID(grant any) string {
+	key := s.appID + "_customer"
+	if grant == grantKYB {
+		key += "_" + grantKYB
+	}
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:])
+}
+
+// sessionLiveLocked reports whether the session id exists at now, as the
+// SSI API checks it. s.mu must be held.
+func (s *Server) sessionLiveLocked(id string, now time.Time) bool {
+	sess, ok := s.sessions[id]
+	return ok && now.Before(sess.expires)
+}
+
+// nodeHeader returns a header as Node.js hands it to the server: repeated
+// lines joined with ", ".
+func nodeHeader(h http.Header, name string) string {
+	return strings.Join(h.Values(name), ", ")
+}
+
+// queryGrant returns grant_type as Express parses the query: nil when
+// absent, a string, or a list of strings when repeated.
+func queryGrant(r *http.Request) any {
+	v := r.URL.Query()["grant_type"]
+	switch len(v) {
+	case 0:
+		return nil
+	case 1:
+		return v[0]
+	}
+	return v
+}
+
+// parseHours accepts what the real server accepts: after trimming, a plain
+// integer >= 1 that parseInt reads back unchanged, so no sign, leading zero,
+// fraction or unit.
+func parseHours(v string) (int64, bool) {
+	v = strings.TrimSpace(v)
 	if v == "" || v[0] < '1' || v[0] > '9' {
 		return 0, false
 	}
@@ -131,50 +219,17 @@ func parseHours(v string) (int, bool) {
 			return 0, false
 		}
 	}
-	n, err := strconv.Atoi(v)
+	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n > maxHours {
 		return 0, false
 	}
 	return n, true
 }
 
-// paramError answers the generated wrapper's binding errors as the real
-// server answers those requests, instead of the wrapper's plain-text 400.
-func (h *handler) paramError(w http.ResponseWriter, r *http.Request, err error) {
-	var (
-		required *api.RequiredHeaderError
-		invalid  *api.InvalidParamFormatError
-		tooMany  *api.TooManyValuesForParamError
-		param    string
-	)
-	switch {
-	case errors.As(err, &required):
-		param = required.ParamName
-	case errors.As(err, &invalid):
-		param = invalid.ParamName
-	case errors.As(err, &tooMany):
-		param = tooMany.ParamName
-	}
-	var a jsonAnswer
-	switch {
-	case param == "X-Api-Secret-Key" && r.Header.Get("X-Api-Secret-Key") == "":
-		a = nestError(http.StatusUnauthorized, []string{msgKeyMissing})
-	case param == "X-Api-Secret-Key":
-		// Node joins repeated headers with ", ", which matches no key.
-		a = nestError(http.StatusUnauthorized, []string{msgAccessDenied})
-	case param == "ExpiresIn":
-		a = nestError(http.StatusBadRequest, []string{msgExpiresIn})
-	case param == "grant_type":
-		a = nestError(http.StatusBadRequest, []string{msgGrantType})
-	default:
-		a = nestError(http.StatusBadRequest, []string{"Bad request"})
-	}
-	_ = a.write(w)
-}
-
-// internalError answers a failure of the handler itself with the real 500 shape.
+// internalError answers a failure of the handler itself with the real 500
+// shape, whose path is the URL as sent, query string included.
 func internalError(w http.ResponseWriter, r *http.Request, err error) {
-	_ = jsonAnswer{status: http.StatusInternalServerError, body: newInternalBody(r.URL.Path, "Error", err.Error())}.write(w)
+	_ = jsonAnswer{status: http.StatusInternalServerError, body: newInternalBody(r.RequestURI, "Error", err.Error())}.write(w)
 }
 
 // internalBody is the real 500 body, keys in the reference's order.
@@ -194,24 +249,12 @@ func newInternalBody(path, name, text string) internalBody {
 	}
 }
 
-type requestKey struct{}
-
-// withRequest hands the raw request to the strict handler, which re-checks
-// the ExpiresIn header's text.
-func withRequest(f api.StrictHandlerFunc, _ string) api.StrictHandlerFunc {
-	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, req any) (any, error) {
-		return f(context.WithValue(ctx, requestKey{}, r), w, r, req)
-	}
-}
-
 // jsonAnswer is a JSON response as Express writes it: compact, no trailing
 // newline, Content-Type application/json; charset=utf-8.
 type jsonAnswer struct {
 	status int
 	body   any
 }
-
-func (a jsonAnswer) VisitGenerateAccessTokenResponse(w http.ResponseWriter) error { return a.write(w) }
 
 func (a jsonAnswer) write(w http.ResponseWriter) error {
 	b, err := marshal(a.body)

@@ -16,30 +16,6 @@ import (
 	"github.com/oapi-codegen/runtime"
 )
 
-// Defines values for GrantType.
-const (
-	AccessServiceKyb   GrantType = "access_service_kyb"
-	AccessServiceKyc   GrantType = "access_service_kyc"
-	AccessServiceQuest GrantType = "access_service_quest"
-	AccessServiceSsi   GrantType = "access_service_ssi"
-)
-
-// Valid indicates whether the value is a known member of the GrantType enum.
-func (e GrantType) Valid() bool {
-	switch e {
-	case AccessServiceKyb:
-		return true
-	case AccessServiceKyc:
-		return true
-	case AccessServiceQuest:
-		return true
-	case AccessServiceSsi:
-		return true
-	default:
-		return false
-	}
-}
-
 // AccessTokenResponse A newly issued access token. The server writes the keys in this order.
 type AccessTokenResponse struct {
 	// AccessToken The HS256 JWT access token. It is a secret.
@@ -56,19 +32,40 @@ type AccessTokenResponse struct {
 	TokenType string `json:"tokenType"`
 }
 
+// ErrorDetail One error as an object: a NestJS error body, a class-validator validation error (property and constraints) or a record such as a registration status. Other properties may appear.
+type ErrorDetail struct {
+	// Constraints The failed validation rules, each rule's name mapped to its message.
+	Constraints *map[string]string `json:"constraints,omitempty"`
+
+	// Error The reason phrase or error name, when the object carries one.
+	Error *string `json:"error,omitempty"`
+
+	// Message The message, when the object carries one as text.
+	Message *string `json:"message,omitempty"`
+
+	// Property The name of the request property that failed validation.
+	Property             *string                `json:"property,omitempty"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// ErrorDetailList A list of objects, as some SSI API errors send it.
+type ErrorDetailList = []ErrorDetail
+
 // ErrorList A list of messages, as today's server sends it.
 type ErrorList = []string
 
-// ErrorMessage What went wrong: a list of messages on today's server, or a single string on older ones (for example "access_denied").
+// ErrorMessage What went wrong: a list of messages on today's server, a single string on older ones (for example "access_denied") and from the body parser, or a list of objects (some SSI API errors, such as the schema resolve's).
 type ErrorMessage struct {
 	union json.RawMessage
 }
 
-// ErrorText A single message, as older servers send it.
+// ErrorText A single message, as older servers and the body parser send it.
 type ErrorText = string
 
-// GrantType The service an access token grants access to.
-type GrantType string
+// GrantType The service an access token grants access to. The known values are access_service_ssi (the SSI API), access_service_kyc and access_service_kyb (KYC and KYB apps) and access_service_quest (Quest apps). The set is open: the server copies other values into the token unchecked.
+//
+// Example: access_service_ssi
+type GrantType = string
 
 // HTTPError The error object of NestJS's exception filter, as the token server sends it for 400 and 401.
 type HTTPError struct {
@@ -77,7 +74,7 @@ type HTTPError struct {
 	// Example: Unauthorized
 	Error *string `json:"error,omitempty"`
 
-	// Message What went wrong: a list of messages on today's server, or a single string on older ones (for example "access_denied").
+	// Message What went wrong: a list of messages on today's server, a single string on older ones (for example "access_denied") and from the body parser, or a list of objects (some SSI API errors, such as the schema resolve's).
 	Message ErrorMessage `json:"message"`
 
 	// StatusCode The HTTP status code, repeated.
@@ -88,10 +85,10 @@ type HTTPError struct {
 
 // InternalError The body of a 500 answer. It has no error field.
 type InternalError struct {
-	// Message What went wrong: a list of messages on today's server, or a single string on older ones (for example "access_denied").
+	// Message What went wrong: a list of messages on today's server, a single string on older ones (for example "access_denied") and from the body parser, or a list of objects (some SSI API errors, such as the schema resolve's).
 	Message *ErrorMessage `json:"message,omitempty"`
 
-	// Path The request URL that failed.
+	// Path The URL of the failed request as sent, query string included.
 	Path string `json:"path"`
 
 	// StatusCode The HTTP status code, 500.
@@ -110,7 +107,7 @@ type RateLimitError = string
 
 // GenerateAccessTokenParams defines parameters for GenerateAccessToken.
 type GenerateAccessTokenParams struct {
-	// GrantType The service the token grants access to. SSI apps omit it or send access_service_ssi; another value can yield a token that the SSI API refuses with 400.
+	// GrantType The service the token grants access to. SSI apps omit it or send access_service_ssi. The server does not validate it for SSI apps: it ignores it while the app has no session, and otherwise copies it into the token's grantType claim, so another value yields a token that the SSI API refuses with 400.
 	GrantType *GrantType `form:"grant_type,omitempty" json:"grant_type,omitempty"`
 
 	// XApiSecretKey The app's API secret key. The server reads it case-insensitively; a missing, empty, malformed or wrong key is answered with 401.
@@ -119,8 +116,121 @@ type GenerateAccessTokenParams struct {
 	// Origin The origin of the calling app. It is not checked when a token is issued; the SSI API checks it later against the app's allowed origins.
 	Origin *string `json:"Origin,omitempty"`
 
-	// ExpiresIn The requested token lifetime in whole hours, written as a plain integer. Values such as "0", "05", "1.5" or "4h" are answered with 400. When it is absent the lifetime is 4 hours.
+	// ExpiresIn The requested token lifetime in whole hours, written as a plain integer of at least 1. Absent or empty, the lifetime is 4 hours; there is no maximum. Other text, such as "0", "05", "1.5" or "4h", is answered with 400 and the message "`expiresIn` must be a whole number greater than or equal to 1.". The server checks this header before the key, so a request without a key but with a bad ExpiresIn gets 400, not 401.
 	ExpiresIn *int `json:"ExpiresIn,omitempty"`
+}
+
+// Getter for additional properties for ErrorDetail. Returns the specified
+// element and whether it was found
+func (a ErrorDetail) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for ErrorDetail
+func (a *ErrorDetail) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for ErrorDetail to handle AdditionalProperties
+func (a *ErrorDetail) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["constraints"]; found {
+		err = json.Unmarshal(raw, &a.Constraints)
+		if err != nil {
+			return fmt.Errorf("error reading 'constraints': %w", err)
+		}
+		delete(object, "constraints")
+	}
+
+	if raw, found := object["error"]; found {
+		err = json.Unmarshal(raw, &a.Error)
+		if err != nil {
+			return fmt.Errorf("error reading 'error': %w", err)
+		}
+		delete(object, "error")
+	}
+
+	if raw, found := object["message"]; found {
+		err = json.Unmarshal(raw, &a.Message)
+		if err != nil {
+			return fmt.Errorf("error reading 'message': %w", err)
+		}
+		delete(object, "message")
+	}
+
+	if raw, found := object["property"]; found {
+		err = json.Unmarshal(raw, &a.Property)
+		if err != nil {
+			return fmt.Errorf("error reading 'property': %w", err)
+		}
+		delete(object, "property")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for ErrorDetail to handle AdditionalProperties
+func (a ErrorDetail) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.Constraints != nil {
+		object["constraints"], err = json.Marshal(a.Constraints)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'constraints': %w", err)
+		}
+	}
+
+	if a.Error != nil {
+		object["error"], err = json.Marshal(a.Error)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'error': %w", err)
+		}
+	}
+
+	if a.Message != nil {
+		object["message"], err = json.Marshal(a.Message)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'message': %w", err)
+		}
+	}
+
+	if a.Property != nil {
+		object["property"], err = json.Marshal(a.Property)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'property': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
 }
 
 // AsErrorText returns the union data inside the ErrorMessage as a ErrorText
@@ -165,6 +275,32 @@ func (t *ErrorMessage) FromErrorList(v ErrorList) error {
 
 // MergeErrorList performs a merge with any union data inside the ErrorMessage, using the provided ErrorList
 func (t *ErrorMessage) MergeErrorList(v ErrorList) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsErrorDetailList returns the union data inside the ErrorMessage as a ErrorDetailList
+func (t ErrorMessage) AsErrorDetailList() (ErrorDetailList, error) {
+	var body ErrorDetailList
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromErrorDetailList overwrites any union data inside the ErrorMessage as the provided ErrorDetailList
+func (t *ErrorMessage) FromErrorDetailList(v ErrorDetailList) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeErrorDetailList performs a merge with any union data inside the ErrorMessage, using the provided ErrorDetailList
+func (t *ErrorMessage) MergeErrorDetailList(v ErrorDetailList) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -261,7 +397,7 @@ type ClientInterface interface {
 
 	// GenerateAccessToken Exchange an API secret key for an access token.
 	//
-	// Issues a new HS256 JWT for the app that owns the key. No request body is defined and any body is ignored. Every call counts against the rate limit of 10 requests per 60 seconds per client address.
+	// Issues a new HS256 JWT for the app that owns the key. No request body is defined: a well-formed body is ignored, and a malformed one sent as JSON is refused with 400 before anything else. Every other call counts against the rate limit of 10 requests per 60 seconds per client address, in a window that starts at the window's first request. The server checks, in order: the rate limit, the ExpiresIn header, the presence of the key, the key itself, and the app's service.
 	//
 	// Corresponds with POST /api/v1/app/oauth (the `GenerateAccessToken` operationId).
 	GenerateAccessToken(ctx context.Context, params *GenerateAccessTokenParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -269,7 +405,7 @@ type ClientInterface interface {
 
 // GenerateAccessToken Exchange an API secret key for an access token.
 //
-// Issues a new HS256 JWT for the app that owns the key. No request body is defined and any body is ignored. Every call counts against the rate limit of 10 requests per 60 seconds per client address.
+// Issues a new HS256 JWT for the app that owns the key. No request body is defined: a well-formed body is ignored, and a malformed one sent as JSON is refused with 400 before anything else. Every other call counts against the rate limit of 10 requests per 60 seconds per client address, in a window that starts at the window's first request. The server checks, in order: the rate limit, the ExpiresIn header, the presence of the key, the key itself, and the app's service.
 //
 // Corresponds with POST /api/v1/app/oauth (the `GenerateAccessToken` operationId).
 func (c *Client) GenerateAccessToken(ctx context.Context, params *GenerateAccessTokenParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -419,7 +555,7 @@ type ClientWithResponsesInterface interface {
 
 	// GenerateAccessTokenWithResponse Exchange an API secret key for an access token.
 	//
-	// Issues a new HS256 JWT for the app that owns the key. No request body is defined and any body is ignored. Every call counts against the rate limit of 10 requests per 60 seconds per client address.
+	// Issues a new HS256 JWT for the app that owns the key. No request body is defined: a well-formed body is ignored, and a malformed one sent as JSON is refused with 400 before anything else. Every other call counts against the rate limit of 10 requests per 60 seconds per client address, in a window that starts at the window's first request. The server checks, in order: the rate limit, the ExpiresIn header, the presence of the key, the key itself, and the app's service.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -498,7 +634,7 @@ func (r GenerateAccessTokenResponse) ContentType() string {
 
 // GenerateAccessTokenWithResponse Exchange an API secret key for an access token.
 //
-// Issues a new HS256 JWT for the app that owns the key. No request body is defined and any body is ignored. Every call counts against the rate limit of 10 requests per 60 seconds per client address.
+// Issues a new HS256 JWT for the app that owns the key. No request body is defined: a well-formed body is ignored, and a malformed one sent as JSON is refused with 400 before anything else. Every other call counts against the rate limit of 10 requests per 60 seconds per client address, in a window that starts at the window's first request. The server checks, in order: the rate limit, the ExpiresIn header, the presence of the key, the key itself, and the app's service.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -94,7 +94,7 @@ func (c *cli) runDemo(ctx context.Context) error {
 
 	step(w, 5, "Recover from a forced 401 with one refresh")
 	srv.DropSessions()
-	w.printf("    The fake drops every session, as the real server may before a token's exp.\n")
+	w.printf("    The fake ends the app's session, as its week does on the real server, before the token's exp.\n")
 	w.printf("    The same call: the client gets 401, drops the token, fetches one, retries once.\n")
 	before, apiBefore := srv.TokenRequests(), srv.APIRequests()
 	if status, body, err = get(ctx, client, srv.URL+"/api/v1/did"); err != nil {
