@@ -109,6 +109,9 @@ func callAPI(t *testing.T, s *entityauthtest.Server, method, path, tok string) a
 	if tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	return do(t, s, req)
 }
 

@@ -215,7 +215,7 @@ func (h *ssiHandler) IssueCredential(w http.ResponseWriter, r *http.Request) {
 		ctx = append(ctx, ed25519Context)
 
 		key := newKey() // the credential id is a key, as hs-ssi-sdk makes it
-		id := "vc:hid:testnet:z" + base58.Encode(append([]byte{0xed, 0x01}, key.Public().([]byte)...))
+		id := "vc:hid:testnet:z" + base58.Encode(append([]byte{0xed, 0x01}, pubOf(key)...))
 		now := time.Now()
 		subjectClaims := map[string]any{"id": subject}
 		for k, v := range fields {

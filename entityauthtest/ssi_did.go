@@ -114,7 +114,7 @@ func (h *ssiHandler) CreateDID(w http.ResponseWriter, r *http.Request) {
 		}
 
 		key := newKey()
-		pub := key.Public().([]byte)
+		pub := pubOf(key)
 		msid, _ := body.get("methodSpecificId").(string)
 		if msid == "" {
 			msid = multibaseKey(pub)
@@ -308,7 +308,7 @@ func (h *ssiHandler) RegisterDID(w http.ResponseWriter, r *http.Request) {
 		if !hasVM {
 			return sdkError(r, "HID-SSI-SDK:: Error: params.verificationMethodId is required to register a did")
 		}
-		if !docHasKey(doc, vmid, multibaseKey(rec.key.Public().([]byte))) {
+		if !docHasKey(doc, vmid, multibaseKey(pubOf(rec.key))) {
 			return sdkError(r, "HID-SSI-SDK:: Error: the signature of "+vmid+" does not verify against the DID document (entityauthtest)")
 		}
 		return registerLocked(rec, body)
@@ -420,7 +420,7 @@ func (h *ssiHandler) UpdateDID(w http.ResponseWriter, r *http.Request) {
 			if rec.deactivated {
 				return badRequest("failed to execute message; message index: 0: DidDoc ID: " + did + ": DID Document is deactivated")
 			}
-			if !docHasKey(doc, vmid, multibaseKey(rec.key.Public().([]byte))) {
+			if !docHasKey(doc, vmid, multibaseKey(pubOf(rec.key))) {
 				return badRequest("failed to execute message; message index: 0: invalid signature detected: " + vmid)
 			}
 			raw, _ := marshal(doc)

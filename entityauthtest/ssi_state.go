@@ -247,3 +247,5 @@ func ok(status int, body any) jsonAnswer { return jsonAnswer{status: status, bod
 func badRequest(msg ...string) jsonAnswer { return nestError(http.StatusBadRequest, msg) }
 
 func notFoundError(msg ...string) jsonAnswer { return nestError(http.StatusNotFound, msg) }
+
+func pubOf(key ed25519.PrivateKey) ed25519.PublicKey { return key.Public().(ed25519.PublicKey) }
