@@ -19,7 +19,11 @@ func ssiClient(t *testing.T, s *entityauthtest.Server) *ssiapi.ClientWithRespons
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	cfg := &entityauth.Config{APISecretKey: s.APIKey(), BaseURL: s.URL}
-	c, err := ssiapi.NewClientWithResponses(s.URL, ssiapi.WithHTTPClient(cfg.Client(ctx)))
+	hc := cfg.Client(ctx)
+	if contractRecorder != nil {
+		hc.Transport = contractRecorder.wrap(hc.Transport)
+	}
+	c, err := ssiapi.NewClientWithResponses(s.URL, ssiapi.WithHTTPClient(hc))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +213,9 @@ func TestSSIAuthOrder(t *testing.T) {
 		{name: "no header", authz: func(*testing.T, *entityauthtest.Server, string) string { return "" }, status: 401, message: `["Unauthorized","Please pass access token"]`},
 		{name: "lower-case scheme", authz: func(_ *testing.T, _ *entityauthtest.Server, tok string) string { return "bearer " + tok }, status: 401, message: `["Unauthorized","Please pass access token"]`},
 		{name: "empty token", authz: func(_ *testing.T, _ *entityauthtest.Server, tok string) string { return "Bearer  " + tok }, status: 401, message: `["Invalid or expired token"]`},
-		{name: "forged", authz: func(_ *testing.T, _ *entityauthtest.Server, tok string) string { return "Bearer " + tok[:len(tok)-3] + "AAA" }, status: 401, message: `["Invalid or expired token"]`},
+		{name: "forged", authz: func(_ *testing.T, _ *entityauthtest.Server, tok string) string {
+			return "Bearer " + tok[:len(tok)-3] + "AAA"
+		}, status: 401, message: `["Invalid or expired token"]`},
 		{name: "invalid token beats origin", origin: "https://evil.example", authz: func(*testing.T, *entityauthtest.Server, string) string { return "Bearer x.y.z" }, status: 401, message: `["Invalid or expired token"]`},
 		{name: "grant", authz: func(t *testing.T, s *entityauthtest.Server, _ string) string {
 			// With the app's session live, the token server copies grant_type into the claim.
@@ -388,5 +394,73 @@ func TestSSIPresentations(t *testing.T) {
 	}
 	if g, _ := c.GetPresentationTemplateWithResponse(ctx, id); g.StatusCode() != 404 {
 		t.Errorf("get after delete = %d; want 404", g.StatusCode())
+	}
+}
+
+// TestSSIDIDTools covers addVerificationMethod, signDIDAuth,
+// registerCredentialStatus and verifyPresentation: a holder signs a
+// presentation of an issued credential with the fake's proofs, the fake
+// verifies it, and refuses it once tampered with.
+func TestSSIDIDTools(t *testing.T) {
+	s := entityauthtest.Start(t, entityauthtest.Options{})
+	c := ssiClient(t, s)
+	ctx := t.Context()
+	d := createDID(t, c, "holder")
+	if r := registerDID(t, c, d); r.JSON201 == nil {
+		t.Fatalf("register: %s", r.Body)
+	}
+	vm := d.Did + "#key-1"
+
+	add, err := c.AddVerificationMethodWithResponse(ctx, ssiapi.AddVerificationMethodRequest{Did: &d.Did, Type: "Ed25519VerificationKey2020", PublicKeyMultibase: ptr("z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK")})
+	if err != nil || add.JSON201 == nil || len(*add.JSON201.VerificationMethod) != 2 || (*add.JSON201.VerificationMethod)[1].Id != d.Did+"#key-2" {
+		t.Fatalf("addVerificationMethod: %v %s; want key-2 added", err, add.Body)
+	}
+
+	iss, err := c.IssueCredentialWithResponse(ctx, ssiapi.IssueCredentialRequest{
+		SubjectDid: d.Did, IssuerDid: d.Did, VerificationMethodId: vm, SchemaContext: &[]string{"https://schema.org"},
+		Type: &[]string{"T"}, ExpirationDate: "2030-01-01T00:00:00Z", Fields: map[string]any{"a": 1}, Persist: false, RegisterCredentialStatus: ptr(false),
+	})
+	if err != nil || iss.JSON201 == nil {
+		t.Fatalf("issue: %v %s", err, iss.Body)
+	}
+	id := iss.JSON201.Metadata.CredentialId
+	if g, _ := c.GetCredentialWithResponse(ctx, id, nil); g.JSON200 == nil || g.JSON200.CredentialStatus != nil {
+		t.Errorf("get before status registration = %s; want no status", g.Body)
+	}
+	ns := ssiapi.DIDNamespace("testnet")
+	rs, err := c.RegisterCredentialStatusWithResponse(ctx, ssiapi.RegisterCredentialStatusRequest{CredentialStatus: iss.JSON201.CredentialStatus, Namespace: ns})
+	if err != nil || rs.JSON201 == nil || rs.JSON201.TransactionHash == nil || !hashPattern.MatchString(*rs.JSON201.TransactionHash) {
+		t.Fatalf("registerCredentialStatus: %v %d %s", err, rs.StatusCode(), rs.Body)
+	}
+	if g, _ := c.GetCredentialWithResponse(ctx, id, nil); g.JSON200 == nil || g.JSON200.CredentialStatus == nil {
+		t.Errorf("get after status registration = %s; want a status", g.Body)
+	}
+
+	// The holder signs a presentation; signDIDAuth signs whatever document it gets.
+	vc := iss.JSON201.CredentialDocument
+	unsigned := ssiapi.DIDDocument{AdditionalProperties: map[string]any{
+		"@context": []string{"https://www.w3.org/2018/credentials/v1"}, "type": []string{"VerifiablePresentation"},
+		"verifiableCredential": []any{vc}, "holder": d.Did,
+	}}
+	unsigned.Id = ptr("vp:hid:testnet:" + d.Did[len("did:hid:testnet:"):])
+	signed, err := c.SignDIDAuthWithResponse(ctx, ssiapi.SignDIDRequest{Did: &d.Did, DidDocument: &unsigned, VerificationMethodId: vm,
+		Options: &ssiapi.SignDIDOptions{Purpose: ptr(ssiapi.Authentication), Challenge: ptr("c1"), Domain: ptr("verifier.example")}})
+	if err != nil || signed.JSON201 == nil || signed.JSON201.Proof.ProofValue == nil {
+		t.Fatalf("signDIDAuth: %v %d %s", err, signed.StatusCode(), signed.Body)
+	}
+	verifyBody := func(presentation []byte) *ssiapi.VerifyPresentationResponse {
+		t.Helper()
+		r, err := c.VerifyPresentationWithBodyWithResponse(ctx, "application/json", strings.NewReader(`{"presentation":`+string(presentation)+`}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	if v := verifyBody(signed.Body); v.JSON201 == nil || !v.JSON201.Verified {
+		t.Errorf("verifyPresentation = %d %s; want 201 verified", v.StatusCode(), v.Body)
+	}
+	tampered := strings.Replace(string(signed.Body), `"holder":"`, `"holder":"x`, 1)
+	if v := verifyBody([]byte(tampered)); v.StatusCode() != 500 {
+		t.Errorf("verifyPresentation of a tampered presentation = %d %s; want 500", v.StatusCode(), v.Body)
 	}
 }
