@@ -209,9 +209,7 @@ func (h *ssiHandler) IssueCredential(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		ctx := []any{credentialsContext, credStatusContext}
-		for _, sc := range body.get("schemaContext").([]any) {
-			ctx = append(ctx, sc)
-		}
+		ctx = append(ctx, body.get("schemaContext").([]any)...)
 		ctx = append(ctx, ed25519Context)
 
 		key := newKey() // the credential id is a key, as hs-ssi-sdk makes it

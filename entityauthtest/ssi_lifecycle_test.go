@@ -307,7 +307,7 @@ func TestSSIPermissions(t *testing.T) {
 	st, _ := c.GetSSIStatusWithResponse(t.Context(), "did:hid:testnet:x", &ssiapi.GetSSIStatusParams{Page: 1, Limit: 10})
 	tx, _ := c.GetTransactionStatusWithResponse(t.Context(), strings.Repeat("A", 64), &ssiapi.GetTransactionStatusParams{Page: 1, Limit: 10})
 	for name, r := range map[string]*http.Response{"verifyDIDAuth": v.HTTPResponse, "getSSIStatus": st.HTTPResponse, "getTransactionStatus": tx.HTTPResponse} {
-		if r.StatusCode != 403 {
+		if r.StatusCode != http.StatusForbidden {
 			t.Errorf("%s = %d; want 403", name, r.StatusCode)
 		}
 	}

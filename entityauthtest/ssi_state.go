@@ -63,8 +63,8 @@ type didRecord struct {
 const (
 	didContext          = "https://www.w3.org/ns/did/v1"
 	ed25519Context      = "https://w3id.org/security/suites/ed25519-2020/v1"
-	credentialsContext  = "https://www.w3.org/2018/credentials/v1"
-	credStatusContext   = "https://raw.githubusercontent.com/hypersign-protocol/hypersign-contexts/main/CredentialStatus.jsonld"
+	credentialsContext  = "https://www.w3.org/2018/credentials/v1"                                                               //nolint:gosec // a JSON-LD context, not a credential
+	credStatusContext   = "https://raw.githubusercontent.com/hypersign-protocol/hypersign-contexts/main/CredentialStatus.jsonld" //nolint:gosec // a JSON-LD context, not a credential
 	ed25519KeyType      = "Ed25519VerificationKey2020"
 	ed25519ProofType    = "Ed25519Signature2020"
 	statusListType      = "HypersignCredentialStatus2023"
