@@ -42,15 +42,15 @@ func ExampleConfig_Client() {
 		return
 	}
 	defer resp.Body.Close()
-	var pages []struct {
+	var page struct {
 		TotalCount int      `json:"totalCount"`
 		Data       []string `json:"data"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&pages); err != nil {
+	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println("list:", resp.Status, pages[0].TotalCount, strings.HasPrefix(pages[0].Data[0], "did:hid:"))
+	fmt.Println("list:", resp.Status, page.TotalCount, strings.HasPrefix(page.Data[0], "did:hid:"))
 	fmt.Println("token requests:", srv.TokenRequests())
 	// Output:
 	// create: 201 Created

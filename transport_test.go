@@ -154,7 +154,7 @@ func TestClientDoesNotRetry400Or403(t *testing.T) {
 		setup  func(*Config, *entityauthtest.Server)
 		status int
 	}{
-		{"403 without credits", func(_ *Config, srv *entityauthtest.Server) { srv.SetCredits(false) }, http.StatusForbidden},
+		{"400 without credits", func(_ *Config, srv *entityauthtest.Server) { srv.SetCredits(false) }, http.StatusBadRequest},
 		{"400 for another grant", func(c *Config, srv *entityauthtest.Server) {
 			// The server copies grant_type into the token once the app has a session.
 			_, _ = configFor(srv).Token(context.Background())

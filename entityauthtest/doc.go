@@ -2,9 +2,9 @@
 // like net/http/httptest.
 //
 // A [Server] serves the token endpoint (POST /api/v1/app/oauth) as the real
-// token service answers an SSI app, and a slice of the SSI API (GET
-// /api/v1/did and POST /api/v1/did/create) that checks the tokens it issued.
-// Both live under the same base URL, [Server.URL]. The token endpoint
+// token service answers an SSI app, and the SSI API of spec/ssi-api.yaml
+// (described below), which checks the tokens it issued. Both live under the
+// same base URL, [Server.URL]. The token endpoint
 // implements the server interface generated from spec/openapi.yaml
 // (package api), and follows the real server where the spec leaves room:
 //
@@ -36,6 +36,65 @@
 //     included, works again.
 //   - Within one second, the same claims sign to the same token, as on the
 //     real server.
+//
+// # The SSI API
+//
+// The SSI half implements the server interface generated from
+// spec/ssi-api.yaml (package api/ssiapi), every operation, with state for
+// the one app: what the real service keeps in its database, its vault and the
+// chain. It follows the real service's source (entity-ssi-api-service 3.7.0):
+//
+//   - Checks run in the real order: the JSON body parser; then the
+//     middleware (no "Bearer " prefix: 401 ["Unauthorized","Please pass
+//     access token"]; a bad or expired JWT; a grant other than
+//     access_service_ssi, 400; no sessionId; the session gone, 401 ["Token
+//     expired"]; an Origin outside [Options.AllowedOrigins], where "*" admits
+//     any); then the credit check; then the permission check, 403
+//     ["Permission denied: Missing access rights"] where an API-key token
+//     lacks the permission (verifyDIDAuth and the /status routes); then the
+//     DTO validation, with class-validator's texts in NestJS's order.
+//   - Credits: the DID and credential routes spend credits at the real
+//     prices (a GET 1, a create 7, a registration 10, …) when they succeed;
+//     [Options.Credits] sets a balance and [Server.CreditsUsed] reports the
+//     spending. A request the balance cannot pay for, or any after
+//     [Server.SetCredits](false), gets 400 ["No credits found or credit
+//     exhausted. Please contact the admin"]. Presentation routes are free.
+//   - DIDs are Ed25519 keys from crypto/ed25519. A created DID is
+//     did:hid:testnet:z6Mk… (the multibase base58btc multicodec key), its
+//     document shaped as hs-ssi-sdk writes it, registrationStatus
+//     UNREGISTRED, and resolves with didDocumentMetadata null and its name.
+//     Registering it with its own verification method makes it COMPLETED
+//     with a transaction hash of 64 upper-case hex digits, which resolve then
+//     shows as versionId; registering it again is 400 "<did> already
+//     registered". An unknown DID resolves to 200 {"didDocument":{},
+//     "didDocumentMetadata":null}. updateDID replaces, deactivates or renames.
+//   - Credentials get ids vc:hid:testnet:z6Mk…, are kept when persist is true
+//     (getCredential answers the document with retrieveCredential=true), and
+//     have an on-chain status unless registerCredentialStatus is false (then
+//     registerCredentialStatus adds it). The status moves between LIVE and
+//     SUSPEND; REVOKE is final; setting the current status again is 400.
+//     Lists answer {totalCount, data}; credentials come newest first, DIDs
+//     and templates oldest first; page and limit are 1 to 100, default 1
+//     and 10.
+//   - Presentation templates are stored per app (names in snake case and
+//     unique); presentation requests are built from them and not stored,
+//     with times in epoch milliseconds.
+//
+// Proofs are the fake's own, not W3C Data Integrity proofs: proofValue is
+// "z" and the base58 Ed25519 signature of the document's JSON with its
+// object keys sorted (and without its proof). signDIDAuth signs any document
+// this way, and verifyPresentation checks the holder's and each credential's
+// proof this way against the keys of registered DIDs, failing with 500, as
+// the real service does, when one does not verify. No proof of the real
+// service verifies here, and none of the fake's verifies elsewhere.
+//
+// Not modelled: ECDSA and BabyJubJub key types (400), schemas (the
+// schema routes are not in the spec; issuing with a schemaId is 400), the
+// fee-grant queue (registrations complete at once, and getCredential
+// always reports a registered status), the x-api-credit-token header, other
+// apps (every token belongs to the one app), and the JWT strategy's and the
+// SDK's own texts beyond the common cases; chain errors carry the fake's
+// wording.
 //
 // In a test:
 //

@@ -17,7 +17,7 @@ type Endpoint int
 const (
 	// TokenEndpoint is POST /api/v1/app/oauth.
 	TokenEndpoint Endpoint = iota
-	// APIEndpoint is the SSI API slice, every path under /api/v1/did.
+	// APIEndpoint is the SSI API, every path under /api/v1/ but the token endpoint.
 	APIEndpoint
 )
 

@@ -67,7 +67,11 @@ func fetchToken(t *testing.T, s *entityauthtest.Server, tr tokenRequest) answer 
 
 func do(t *testing.T, s *entityauthtest.Server, req *http.Request) answer {
 	t.Helper()
-	resp, err := s.Client().Do(req)
+	client := s.Client()
+	if contractRecorder != nil {
+		client = &http.Client{Transport: contractRecorder.wrap(s.Transport())}
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
 	}
@@ -108,6 +112,9 @@ func callAPI(t *testing.T, s *entityauthtest.Server, method, path, tok string) a
 	}
 	if tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	return do(t, s, req)
 }

@@ -34,7 +34,7 @@ func (s *Server) Requests() []Request {
 func (s *Server) TokenRequests() int { return s.count(TokenEndpoint) }
 
 // APIRequests returns the number of recorded requests to the SSI API slice
-// (paths under /api/v1/did), whatever their answer.
+// (every path under /api/v1/ but the token endpoint), whatever their answer.
 func (s *Server) APIRequests() int { return s.count(APIEndpoint) }
 
 // ResetRequests forgets the recorded requests. It does not reset the rate limit.
@@ -63,7 +63,7 @@ func endpointOf(method, path string) Endpoint {
 	switch {
 	case method == http.MethodPost && path == tokenPath:
 		return TokenEndpoint
-	case path == didPath || strings.HasPrefix(path, didPath+"/"):
+	case strings.HasPrefix(path, ssiPrefix):
 		return APIEndpoint
 	}
 	return noEndpoint

@@ -16,7 +16,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	ep := endpointOf(r.Method, r.URL.Path)
 	var badBody string
-	if ep == TokenEndpoint {
+	if ep != noEndpoint {
 		badBody = bodyParserError(r)
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)

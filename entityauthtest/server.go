@@ -19,9 +19,8 @@ import (
 
 // Paths served by a Server.
 const (
-	tokenPath     = "/api/v1/app/oauth" //nolint:gosec // a URL path, not a credential
-	didPath       = "/api/v1/did"
-	didCreatePath = "/api/v1/did/create"
+	tokenPath = "/api/v1/app/oauth" //nolint:gosec // a URL path, not a credential
+	ssiPrefix = "/api/v1/"
 )
 
 // Options configures a Server. The zero value behaves like the real service.
@@ -41,6 +40,10 @@ type Options struct {
 	// AllowedOrigins lists the origins the SSI API accepts in an Origin
 	// header. nil accepts any Origin, or none.
 	AllowedOrigins []string
+	// Credits is the app's credit balance, which the SSI API spends at the
+	// real service's prices (see [Server.CreditsUsed]); once it cannot pay
+	// for a request, the request gets the real 400. 0 means unlimited.
+	Credits int
 	// LegacyErrors makes the wrong-key 401 carry the message as the plain
 	// string "access_denied", as older servers did.
 	LegacyErrors bool
@@ -70,7 +73,7 @@ type Server struct {
 	down     bool
 	noCredit bool
 	sessions map[string]session // by session ID; see claimsLocked
-	dids     []string
+	ssi      *ssiState          // the SSI API's state, ssi_state.go
 	queues   [2][]Fault
 	requests []Request
 	counters map[string]*rateCounter
@@ -241,20 +244,23 @@ func (s *Server) SetDown(down bool) {
 	s.down = down
 }
 
-// SetCredits sets whether the app has credits. Without them (false), the SSI
-// API answers 403 {"error":"Insufficient credits or no active plan"}.
+// SetCredits sets whether the app has credits. Without them (false), every
+// SSI route that spends credits answers 400 ["No credits found or credit
+// exhausted. Please contact the admin"]; true gives the app unlimited credits.
 func (s *Server) SetCredits(ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.noCredit = !ok
+	if ok {
+		s.ssi.credits = unlimitedCredits
+	}
 }
 
 func (s *Server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	h := &handler{s: s}
 	api.HandlerWithOptions(h, api.StdHTTPServerOptions{BaseRouter: mux, ErrorHandlerFunc: h.paramError})
-	mux.HandleFunc("GET "+didPath, s.listDIDs)
-	mux.HandleFunc("POST "+didCreatePath, s.createDID)
+	s.mountSSI(mux) // the SSI API, ssi_*.go
 	mux.HandleFunc("/", notFound)
 	return mux
 }

@@ -17,11 +17,12 @@ const (
 	tokenExpired   = `{"statusCode":401,"message":["Token expired"],"error":"Unauthorized"}`
 	originMismatch = `{"statusCode":401,"message":["Origin mismatch"],"error":"Unauthorized"}`
 	invalidGrant   = `{"statusCode":400,"message":["Invalid grant type"],"error":"Bad Request"}`
-	noCredits      = `{"error":"Insufficient credits or no active plan"}`
+	noCredits      = `{"statusCode":400,"message":["No credits found or credit exhausted. Please contact the admin"],"error":"Bad Request"}`
+	passToken      = `{"statusCode":401,"message":["Unauthorized","Please pass access token"],"error":"Unauthorized"}`
 )
 
-// TestAPITable covers the SSI API rows of the reference: the 401, 400 and
-// 403 answers and the 200/201 successes, on both routes.
+// TestAPITable covers the SSI API's refusals of the reference, in the
+// middleware's order, and the 200/201 successes, on two routes.
 func TestAPITable(t *testing.T) {
 	allowed := "https://app.example"
 	tests := []struct {
@@ -35,9 +36,9 @@ func TestAPITable(t *testing.T) {
 	}{
 		{name: "ok", wantStatus: map[string]int{"GET": 200, "POST": 201}},
 		{name: "ok with allowed origin", origin: allowed, wantStatus: map[string]int{"GET": 200, "POST": 201}},
-		{name: "no authorization", authz: func(string) string { return "" }, wantStatus: map[string]int{"GET": 401, "POST": 401}, wantBody: invalidToken},
-		{name: "lower-case bearer", authz: func(tok string) string { return "bearer " + tok }, wantStatus: map[string]int{"GET": 401, "POST": 401}, wantBody: invalidToken},
-		{name: "no space", authz: func(tok string) string { return "Bearer" + tok }, wantStatus: map[string]int{"GET": 401, "POST": 401}, wantBody: invalidToken},
+		{name: "no authorization", authz: func(string) string { return "" }, wantStatus: map[string]int{"GET": 401, "POST": 401}, wantBody: passToken},
+		{name: "lower-case bearer", authz: func(tok string) string { return "bearer " + tok }, wantStatus: map[string]int{"GET": 401, "POST": 401}, wantBody: passToken},
+		{name: "no space", authz: func(tok string) string { return "Bearer" + tok }, wantStatus: map[string]int{"GET": 401, "POST": 401}, wantBody: passToken},
 		{name: "bad signature", authz: func(tok string) string { return "Bearer " + tok[:len(tok)-2] + "AA" }, wantStatus: map[string]int{"GET": 401, "POST": 401}, wantBody: invalidToken},
 		{name: "garbage", authz: func(string) string { return "Bearer not.a.jwt" }, wantStatus: map[string]int{"GET": 401, "POST": 401}, wantBody: invalidToken},
 		{name: "foreign key", authz: func(tok string) string {
@@ -49,7 +50,7 @@ func TestAPITable(t *testing.T) {
 		{name: "origin mismatch", origin: "https://evil.example", wantStatus: map[string]int{"GET": 401, "POST": 401}, wantBody: originMismatch},
 		{name: "origin differs by slash", origin: allowed + "/", wantStatus: map[string]int{"GET": 401, "POST": 401}, wantBody: originMismatch},
 		{name: "kyc grant", grant: "grant_type=access_service_kyc", wantStatus: map[string]int{"GET": 400, "POST": 400}, wantBody: invalidGrant},
-		{name: "no credits", setup: func(s *entityauthtest.Server) { s.SetCredits(false) }, wantStatus: map[string]int{"GET": 403, "POST": 403}, wantBody: noCredits},
+		{name: "no credits", setup: func(s *entityauthtest.Server) { s.SetCredits(false) }, wantStatus: map[string]int{"GET": 400, "POST": 400}, wantBody: noCredits},
 		{name: "credits restored", setup: func(s *entityauthtest.Server) { s.SetCredits(false); s.SetCredits(true) }, wantStatus: map[string]int{"GET": 200, "POST": 201}},
 		{name: "key rotated", setup: func(s *entityauthtest.Server) { s.RotateKey() }, wantStatus: map[string]int{"GET": 200, "POST": 201}},
 	}
@@ -65,7 +66,7 @@ func TestAPITable(t *testing.T) {
 				if tt.setup != nil {
 					tt.setup(s)
 				}
-				req, err := http.NewRequestWithContext(t.Context(), method, s.URL+path, strings.NewReader("{}"))
+				req, err := http.NewRequestWithContext(t.Context(), method, s.URL+path, strings.NewReader(`{"namespace":"testnet"}`))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -105,14 +106,14 @@ func TestAPIListsCreatedDIDs(t *testing.T) {
 		t.Fatalf("create body = %s; want a did:hid:testnet DID", a.body)
 	}
 	a = callAPI(t, s, http.MethodGet, "/api/v1/did", tok)
-	var list []struct {
+	var list struct {
 		TotalCount int      `json:"totalCount"`
 		Data       []string `json:"data"`
 	}
 	if err := json.Unmarshal([]byte(a.body), &list); err != nil {
 		t.Fatalf("list body = %s: %v", a.body, err)
 	}
-	if len(list) != 1 || list[0].TotalCount != 1 || len(list[0].Data) != 1 || list[0].Data[0] != created.DID {
+	if list.TotalCount != 1 || len(list.Data) != 1 || list.Data[0] != created.DID {
 		t.Errorf("list = %s; want the created DID %s", a.body, created.DID)
 	}
 }

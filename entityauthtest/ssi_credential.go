@@ -1,0 +1,419 @@
+package entityauthtest
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	models "github.com/entity-studio-go/entityauth/gen/ssiapi"
+	"github.com/entity-studio-go/entityauth/internal/base58"
+)
+
+// Routes of the credential controller (src/credential/controllers/credential.controller.ts).
+var (
+	opReadCred   = operation{credits: true, access: permReadCred}
+	opWriteCred  = operation{credits: true, access: permWriteCred}
+	opCredStatus = operation{credits: true} // PATCH /credential/status/:id checks no permission
+)
+
+// A credRecord is one issued credential: the database row, the vault's copy
+// and the chain's status.
+type credRecord struct {
+	id         string
+	issuerDID  string
+	vmID       string
+	persist    bool
+	register   bool
+	schemaType string
+	schemaID   *string
+	createdAt  time.Time
+	doc        map[string]any // the signed credential, kept only when persist
+	status     *credStatus    // nil until registered on the fake chain
+}
+
+// credStatus is a credential's status as the chain holds it.
+type credStatus struct {
+	issuer, issuanceDate, hash string
+	txHash                     string // of the registration
+	revoked, suspended         bool
+	remarks                    string
+	created, updated           time.Time
+	proofValue                 string
+}
+
+// chainStatus is the status as the chain returns it: "context", not "@context".
+type chainStatus struct {
+	Context                  []string    `json:"context"`
+	ID                       string      `json:"id"`
+	Revoked                  bool        `json:"revoked"`
+	Suspended                bool        `json:"suspended"`
+	Remarks                  string      `json:"remarks"`
+	Issuer                   string      `json:"issuer"`
+	IssuanceDate             string      `json:"issuanceDate"`
+	CredentialMerkleRootHash string      `json:"credentialMerkleRootHash"`
+	Proof                    statusProof `json:"proof"`
+}
+
+type statusProof struct {
+	Type               string `json:"type"`
+	Created            string `json:"created"`
+	Updated            string `json:"updated"`
+	VerificationMethod string `json:"verificationMethod"`
+	ProofPurpose       string `json:"proofPurpose"`
+	ProofValue         string `json:"proofValue"`
+	ClientSpecType     string `json:"clientSpecType"`
+}
+
+func (c *credRecord) chain() chainStatus {
+	st := c.status
+	return chainStatus{
+		Context: []string{credStatusContext, ed25519Context}, ID: c.id,
+		Revoked: st.revoked, Suspended: st.suspended, Remarks: st.remarks,
+		Issuer: st.issuer, IssuanceDate: st.issuanceDate, CredentialMerkleRootHash: st.hash,
+		Proof: statusProof{
+			Type: ed25519ProofType, Created: st.created.UTC().Format(isoSeconds), Updated: st.updated.UTC().Format(isoSeconds),
+			VerificationMethod: c.vmID, ProofPurpose: "assertionMethod", ProofValue: st.proofValue, ClientSpecType: clientSpecNone,
+		},
+	}
+}
+
+type credMetadata struct {
+	CredentialID             string      `json:"credentialId"`
+	Persist                  bool        `json:"persist"`
+	Type                     credType    `json:"type"`
+	IssuerDID                string      `json:"issuerDid"`
+	RegisterCredentialStatus bool        `json:"registerCredentialStatus"`
+	TransactionStatus        []txnStatus `json:"transactionStatus,omitempty"`
+}
+
+type credType struct {
+	SchemaType string  `json:"schemaType"`
+	SchemaID   *string `json:"schemaId,omitempty"`
+}
+
+type txnStatus struct {
+	TxnHash string `json:"txnHash"`
+	Status  int    `json:"status"`
+	ID      string `json:"id"`
+	Type    string `json:"type"`
+}
+
+func (c *credRecord) metadata() credMetadata {
+	return credMetadata{CredentialID: c.id, Persist: c.persist, Type: credType{SchemaType: c.schemaType, SchemaID: c.schemaID}, IssuerDID: c.issuerDID, RegisterCredentialStatus: c.register}
+}
+
+// ListCredentials answers GET /api/v1/credential: newest first.
+func (h *ssiHandler) ListCredentials(w http.ResponseWriter, r *http.Request, _ models.ListCredentialsParams) {
+	h.serve(w, r, opReadCred, func(caller, jsObject) jsonAnswer {
+		p, l, bad := pagination(r.URL.Query())
+		if bad != nil {
+			return *bad
+		}
+		issuer := r.URL.Query().Get("issuerDid")
+		type item struct {
+			CredentialID string `json:"credentialId"`
+			CreatedAt    string `json:"createdAt"`
+		}
+		var items []item
+		h.s.mu.Lock()
+		for i := len(h.s.ssi.credOrder) - 1; i >= 0; i-- {
+			c := h.s.ssi.creds[h.s.ssi.credOrder[i]]
+			if issuer == "" || c.issuerDID == issuer {
+				items = append(items, item{c.id, c.createdAt.UTC().Format(isoMillis)})
+			}
+		}
+		h.s.mu.Unlock()
+		total, data := page(items, p, l)
+		return ok(http.StatusOK, listAnswer[item]{TotalCount: total, Data: data})
+	})
+}
+
+// GetCredential answers GET /api/v1/credential/{id}.
+func (h *ssiHandler) GetCredential(w http.ResponseWriter, r *http.Request, id string, _ models.GetCredentialParams) {
+	h.serve(w, r, opReadCred, func(c caller, _ jsObject) jsonAnswer {
+		retrieve := false
+		switch v, has := r.URL.Query()["retrieveCredential"]; {
+		case !has:
+		case len(v) == 1 && v[0] == "true":
+			retrieve = true
+		case len(v) == 1 && v[0] == "false":
+		default:
+			return badRequest("Value must be true or false")
+		}
+		h.s.mu.Lock()
+		defer h.s.mu.Unlock()
+		rec := h.s.ssi.creds[id]
+		if rec == nil {
+			return notFoundError(id+" is not found", id+" does not belongs to the App id: "+c.appID)
+		}
+		out := struct {
+			CredentialDocument map[string]any `json:"credentialDocument,omitempty"`
+			CredentialStatus   *chainStatus   `json:"credentialStatus,omitempty"`
+			Metadata           credMetadata   `json:"metadata"`
+		}{Metadata: rec.metadata()}
+		if rec.persist && retrieve {
+			out.CredentialDocument = rec.doc
+		}
+		if rec.status != nil {
+			st := rec.chain()
+			out.CredentialStatus = &st
+			out.Metadata.TransactionStatus = []txnStatus{{TxnHash: rec.status.txHash, Status: 0, ID: rec.id, Type: "REGISTER_CREDENTIAL_STATUS"}}
+		}
+		return ok(http.StatusOK, out)
+	})
+}
+
+// IssueCredential answers POST /api/v1/credential/issue: a credential signed
+// with the issuer's stored key.
+func (h *ssiHandler) IssueCredential(w http.ResponseWriter, r *http.Request) {
+	h.serve(w, r, opWriteCred, func(c caller, body jsObject) jsonAnswer {
+		if bad := didSetters(body, "subjectDid", "issuerDid"); bad != nil {
+			return *bad
+		}
+		if bad := validateIssue(body); bad != nil {
+			return *bad
+		}
+		vmid, _ := body.get("verificationMethodId").(string)
+		issuer, _ := body.get("issuerDid").(string)
+		subject, _ := body.get("subjectDid").(string)
+		expiration, _ := body.get("expirationDate").(string)
+		fields, _ := body.get("fields").(map[string]any)
+		schemaID, hasSchema := body.get("schemaId").(string)
+		persist := body.get("persist") == true
+		register := body.get("registerCredentialStatus") != false
+
+		s := h.s
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		owner := s.ssi.dids[strings.SplitN(vmid, "#", 2)[0]]
+		if owner == nil {
+			return notFoundError(vmid+" not found", vmid+" is not owned by the appId "+c.appID, "Resource not found")
+		}
+		issuerRec := s.ssi.dids[issuer]
+		if issuerRec == nil || !issuerRec.registered {
+			return badRequest("HID-SSI-SDK:: Error: could not resolve issuerDid " + issuer)
+		}
+		if docKey(rawMap(issuerRec.onChain), vmid) == "" {
+			return badRequest("VerificationMethod does not exists for vmId " + vmid)
+		}
+		if hasSchema {
+			return badRequest("HID-SSI-SDK:: Error: could not resolve schema " + schemaID + " (entityauthtest models no schemas)")
+		}
+		types := []string{"VerifiableCredential"}
+		for _, t := range body.get("type").([]any) {
+			if ts, ok := t.(string); ok && ts != "VerifiableCredential" {
+				types = append(types, ts)
+			}
+		}
+		ctx := []any{credentialsContext, credStatusContext}
+		ctx = append(ctx, body.get("schemaContext").([]any)...)
+		ctx = append(ctx, ed25519Context)
+
+		key := newKey() // the credential id is a key, as hs-ssi-sdk makes it
+		id := "vc:hid:testnet:z" + base58.Encode(append([]byte{0xed, 0x01}, pubOf(key)...))
+		now := time.Now()
+		subjectClaims := map[string]any{"id": subject}
+		for k, v := range fields {
+			subjectClaims[k] = v
+		}
+		doc := map[string]any{
+			"@context":          ctx,
+			"id":                id,
+			"type":              types,
+			"issuer":            issuer,
+			"issuanceDate":      now.UTC().Format(isoSeconds),
+			"expirationDate":    expiration,
+			"credentialSubject": subjectClaims,
+			"credentialStatus":  map[string]any{"id": statusBaseURL + id, "type": statusListType},
+		}
+		proof := map[string]any{"type": ed25519ProofType, "created": now.UTC().Format(isoSeconds), "verificationMethod": vmid, "proofPurpose": "assertionMethod"}
+		proof["proofValue"] = sign(issuerRec.key, doc)
+		doc["proof"] = proof
+
+		sum := sha256.Sum256(canonical(doc))
+		rec := &credRecord{id: id, issuerDID: issuer, vmID: vmid, persist: persist, register: register, schemaType: types[min(1, len(types)-1)], createdAt: now}
+		st := &credStatus{issuer: issuer, issuanceDate: now.UTC().Format(isoSeconds), hash: hex.EncodeToString(sum[:]), remarks: "Credential is active", created: now, updated: now}
+		st.proofValue = sign(issuerRec.key, st.hash)
+		if persist {
+			rec.doc = doc
+		}
+		if register {
+			st.txHash = txHash()
+			rec.status = st
+		}
+		s.ssi.creds[id] = rec
+		s.ssi.credOrder = append(s.ssi.credOrder, id)
+
+		issued := map[string]any{
+			"@context":                 []string{credStatusContext, ed25519Context},
+			"id":                       id,
+			"issuer":                   issuer,
+			"issuanceDate":             st.issuanceDate,
+			"remarks":                  st.remarks,
+			"credentialMerkleRootHash": st.hash,
+			"proof":                    map[string]any{"type": ed25519ProofType, "created": st.issuanceDate, "verificationMethod": vmid, "proofPurpose": "assertionMethod", "proofValue": st.proofValue},
+		}
+		return ok(http.StatusCreated, struct {
+			CredentialDocument map[string]any `json:"credentialDocument"`
+			CredentialStatus   map[string]any `json:"credentialStatus"`
+			Metadata           credMetadata   `json:"metadata"`
+		}{doc, issued, rec.metadata()})
+	})
+}
+
+func validateIssue(body jsObject) *jsonAnswer {
+	var v violations
+	if x := body.get("schemaId"); x != nil && !isString(x) {
+		v.add("schemaId must be a string")
+	}
+	for _, k := range []string{"subjectDid", "issuerDid"} {
+		if x := body.get(k); !notEmpty(x) || !isString(x) {
+			if !notEmpty(x) {
+				v.add("%s should not be empty", k)
+			}
+			if !isString(x) {
+				v.add("%s must be a string", k)
+			}
+		}
+	}
+	if !body.has("schemaId") {
+		sc := body.get("schemaContext")
+		if l, _ := sc.([]any); len(l) == 0 {
+			v.add("schemaContext should not be empty")
+		}
+		if !isArray(sc) {
+			v.add("schemaContext must be an array")
+		}
+		if !isArray(body.get("type")) {
+			v.add("type must be an array")
+		}
+	}
+	if x := body.get("expirationDate"); !notEmpty(x) || !isString(x) {
+		if !notEmpty(x) {
+			v.add("expirationDate should not be empty")
+		}
+		if !isString(x) {
+			v.add("expirationDate must be a string")
+		}
+	}
+	if !isNonEmptyObject(body.get("fields")) {
+		v.add("fields must be a non-empty object")
+	}
+	if !isVMID(body.get("verificationMethodId")) {
+		v.add("verificationMethodId contains an invalid verification method id")
+	}
+	if _, isBool := body.get("persist").(bool); !isBool {
+		v.add("persist must be a boolean value")
+	}
+	if x := body.get("registerCredentialStatus"); x != nil {
+		if _, isBool := x.(bool); !isBool {
+			v.add("registerCredentialStatus must be a boolean value")
+		}
+	}
+	return v.answer()
+}
+
+// UpdateCredentialStatus answers PATCH /api/v1/credential/status/{id}.
+func (h *ssiHandler) UpdateCredentialStatus(w http.ResponseWriter, r *http.Request, id string) {
+	h.serve(w, r, opCredStatus, func(c caller, body jsObject) jsonAnswer {
+		if bad := didSetters(body, "issuerDid"); bad != nil {
+			return *bad
+		}
+		var v violations
+		status, _ := body.get("status").(string)
+		if status != "LIVE" && status != "SUSPEND" && status != "REVOKE" {
+			v.add("status must be one of the following values: LIVE, SUSPEND, REVOKE")
+		}
+		if x := body.get("issuerDid"); !notEmpty(x) || !isString(x) {
+			if !notEmpty(x) {
+				v.add("issuerDid should not be empty")
+			}
+			if !isString(x) {
+				v.add("issuerDid must be a string")
+			}
+		}
+		if !isVMID(body.get("verificationMethodId")) {
+			v.add("verificationMethodId contains an invalid verification method id")
+		}
+		if bad := v.answer(); bad != nil {
+			return *bad
+		}
+		vmid, _ := body.get("verificationMethodId").(string)
+		reason, _ := body.get("statusReason").(string)
+
+		s := h.s
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.ssi.dids[strings.SplitN(vmid, "#", 2)[0]] == nil {
+			return notFoundError(vmid+" not found", vmid+" is not owned by the appId "+c.appID, "Resource not found")
+		}
+		rec := s.ssi.creds[id]
+		if rec == nil || rec.status == nil {
+			return badRequest("HID-SSI-SDK:: Error: credential status of " + id + " not found on chain")
+		}
+		st := rec.status
+		cur := map[bool]string{true: "SUSPEND", false: "LIVE"}[st.suspended]
+		switch {
+		case st.revoked:
+			return badRequest("failed to execute message; message index: 0: credential status " + id + " could not be updated since it is revoked: invalid Credential Status")
+		case status == cur:
+			return badRequest("failed to execute message; message index: 0: credential status of " + id + " is already " + status + ": invalid Credential Status")
+		}
+		st.suspended, st.revoked = status == "SUSPEND", status == "REVOKE"
+		st.remarks = map[string]string{"LIVE": "Credential is active", "SUSPEND": "Credential is suspended", "REVOKE": "Credential is revoked"}[status]
+		if reason != "" {
+			st.remarks = reason
+		}
+		st.updated = time.Now()
+		st.proofValue = sign(s.ssi.dids[rec.issuerDID].key, st.hash+status)
+		return ok(http.StatusOK, rec.chain())
+	})
+}
+
+// RegisterCredentialStatus answers POST /api/v1/credential/status/register:
+// it puts the status of a credential issued with registerCredentialStatus
+// false on the fake chain.
+func (h *ssiHandler) RegisterCredentialStatus(w http.ResponseWriter, r *http.Request) {
+	h.serve(w, r, opWriteCred, func(_ caller, body jsObject) jsonAnswer {
+		var v violations
+		cs, isObj := body.get("credentialStatus").(map[string]any)
+		if !isObj {
+			v.add("nested property credentialStatus must be either object or array")
+		}
+		if ns := body.get("namespace"); ns != "testnet" && ns != "" {
+			v.add(msgNamespace)
+		}
+		if bad := v.answer(); bad != nil {
+			return *bad
+		}
+		id, _ := cs["id"].(string)
+		s := h.s
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		rec := s.ssi.creds[id]
+		if rec == nil {
+			return badRequest("failed to execute message; message index: 0: credential " + id + " is unknown to the chain (entityauthtest registers only the app's credentials)")
+		}
+		if rec.status != nil {
+			return badRequest("failed to execute message; message index: 0: credential status document " + id + " already exists")
+		}
+		now := time.Now()
+		hash, _ := cs["credentialMerkleRootHash"].(string)
+		issuance, _ := cs["issuanceDate"].(string)
+		rec.status = &credStatus{issuer: rec.issuerDID, issuanceDate: issuance, hash: hash, remarks: "Credential is active", created: now, updated: now}
+		rec.status.proofValue = sign(s.ssi.dids[rec.issuerDID].key, hash)
+		rec.status.txHash = txHash()
+		rec.register = true
+		return ok(http.StatusCreated, map[string]string{"transactionHash": rec.status.txHash})
+	})
+}
+
+// rawMap decodes a stored JSON object.
+func rawMap(b []byte) map[string]any {
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	return m
+}

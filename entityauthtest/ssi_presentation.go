@@ -1,0 +1,348 @@
+package entityauthtest
+
+import (
+	"encoding/hex"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	models "github.com/entity-studio-go/entityauth/gen/ssiapi"
+)
+
+// Routes of the presentation controller: no permission, no credits.
+var opPresentation = operation{}
+
+// Routes of the status controller: no credits, and permissions that no
+// API-key token carries.
+var (
+	opSSIStatus = operation{access: permCheckLive}
+	opTxStatus  = operation{access: permReadTx}
+)
+
+// A templateRecord is a stored presentation template.
+type templateRecord struct {
+	ID     string `json:"_id"`
+	AppID  string `json:"appId"`
+	Domain string `json:"domain"`
+	Query  any    `json:"query"`
+	Name   string `json:"name"`
+	V      *int   `json:"__v,omitempty"`
+}
+
+// CreatePresentationTemplate answers POST /api/v1/presentation/template.
+func (h *ssiHandler) CreatePresentationTemplate(w http.ResponseWriter, r *http.Request) {
+	h.serve(w, r, opPresentation, func(c caller, body jsObject) jsonAnswer {
+		if bad := validateTemplate(body); bad != nil {
+			return *bad
+		}
+		t := templateFrom(body, c.appID)
+		s := h.s
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.templateNamedLocked(t.Name, "") {
+			return badRequest("Template name must be unique", t.Name+" already exists")
+		}
+		t.ID = hex.EncodeToString(randomBytes(12))
+		zero := 0
+		t.V = &zero
+		s.ssi.templates[t.ID] = &t
+		s.ssi.tmplOrder = append(s.ssi.tmplOrder, t.ID)
+		return ok(http.StatusCreated, t)
+	})
+}
+
+// templateNamedLocked reports whether a template other than except has name.
+func (s *Server) templateNamedLocked(name, except string) bool {
+	for id, t := range s.ssi.templates {
+		if t.Name == name && id != except {
+			return true
+		}
+	}
+	return false
+}
+
+func templateFrom(body jsObject, appID string) templateRecord {
+	domain, _ := body.get("domain").(string)
+	name, _ := body.get("name").(string)
+	return templateRecord{AppID: appID, Domain: domain, Query: body.get("query"), Name: snakeCase(name)}
+}
+
+// snakeCase approximates the real ToSnakeCase transform: words joined by
+// underscores, lower case.
+func snakeCase(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), "_")) }
+
+func validateTemplate(body jsObject) *jsonAnswer {
+	var v violations
+	domain, isStr := body.get("domain").(string)
+	if !isStr || !isURL(domain) {
+		v.add("domain must be a URL address")
+	}
+	if !notEmpty(body.get("domain")) {
+		v.add("domain should not be empty")
+	}
+	if !isStr {
+		v.add("domain must be a string")
+	}
+	if x := body.get("name"); !notEmpty(x) || !isString(x) {
+		if !notEmpty(x) {
+			v.add("name should not be empty")
+		}
+		if !isString(x) {
+			v.add("name must be a string")
+		}
+	}
+	if q := body.get("query"); !isArray(q) {
+		v.add("query must be an array")
+		if !isObject(q) {
+			v.add("nested property query must be either object or array")
+		}
+	}
+	return v.answer()
+}
+
+// isURL approximates validator.js isURL with its defaults: a host name with
+// a dot (or localhost is refused), optionally with http, https or ftp.
+func isURL(s string) bool {
+	if s == "" || strings.ContainsAny(s, " <>") {
+		return false
+	}
+	if !strings.Contains(s, "://") {
+		s = "http://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "ftp") {
+		return false
+	}
+	host := u.Hostname()
+	return strings.Contains(host, ".") && !strings.HasPrefix(host, ".") && !strings.HasSuffix(host, ".")
+}
+
+// ListPresentationTemplates answers GET /api/v1/presentation/template, oldest first.
+func (h *ssiHandler) ListPresentationTemplates(w http.ResponseWriter, r *http.Request, _ models.ListPresentationTemplatesParams) {
+	h.serve(w, r, opPresentation, func(caller, jsObject) jsonAnswer {
+		p, l, bad := pagination(r.URL.Query())
+		if bad != nil {
+			return *bad
+		}
+		h.s.mu.Lock()
+		var all []templateRecord
+		for _, id := range h.s.ssi.tmplOrder {
+			all = append(all, *h.s.ssi.templates[id])
+		}
+		h.s.mu.Unlock()
+		total, data := page(all, p, l)
+		return ok(http.StatusOK, listAnswer[templateRecord]{TotalCount: total, Data: data})
+	})
+}
+
+// templateIDError is the real answer to an id that is not 24 hex digits:
+// Mongoose's CastError, unhandled.
+func templateIDError(r *http.Request, id string) *jsonAnswer {
+	if b, err := hex.DecodeString(id); err == nil && len(b) == 12 {
+		return nil
+	}
+	a := jsonAnswer{status: http.StatusInternalServerError, body: newInternalBody(r.RequestURI, "CastError",
+		`Cast to ObjectId failed for value "`+id+`" (type string) at path "_id" for model "PresentationTemplate"`)}
+	return &a
+}
+
+// GetPresentationTemplate answers GET /api/v1/presentation/template/{id}.
+func (h *ssiHandler) GetPresentationTemplate(w http.ResponseWriter, r *http.Request, id string) {
+	h.serve(w, r, opPresentation, func(c caller, _ jsObject) jsonAnswer {
+		if bad := templateIDError(r, id); bad != nil {
+			return *bad
+		}
+		h.s.mu.Lock()
+		defer h.s.mu.Unlock()
+		t := h.s.ssi.templates[id]
+		if t == nil {
+			return notFoundError("Resource not found", id+" does not belongs to the App id : "+c.appID)
+		}
+		out := *t
+		out.V = nil // the real findOne projects __v away
+		return ok(http.StatusOK, out)
+	})
+}
+
+// UpdatePresentationTemplate answers PATCH /api/v1/presentation/template/{id}.
+func (h *ssiHandler) UpdatePresentationTemplate(w http.ResponseWriter, r *http.Request, id string) {
+	h.serve(w, r, opPresentation, func(c caller, body jsObject) jsonAnswer {
+		if bad := validateTemplate(body); bad != nil {
+			return *bad
+		}
+		if bad := templateIDError(r, id); bad != nil {
+			return *bad
+		}
+		t := templateFrom(body, c.appID)
+		s := h.s
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.templateNamedLocked(t.Name, id) {
+			return badRequest("Template name must be unique", t.Name+" already exists")
+		}
+		cur := s.ssi.templates[id]
+		if cur == nil {
+			return ok(http.StatusOK, noBody{})
+		}
+		cur.Domain, cur.Query, cur.Name = t.Domain, t.Query, t.Name
+		return ok(http.StatusOK, *cur)
+	})
+}
+
+// DeletePresentationTemplate answers DELETE /api/v1/presentation/template/{id}.
+func (h *ssiHandler) DeletePresentationTemplate(w http.ResponseWriter, r *http.Request, id string) {
+	h.serve(w, r, opPresentation, func(_ caller, _ jsObject) jsonAnswer {
+		if bad := templateIDError(r, id); bad != nil {
+			return *bad
+		}
+		s := h.s
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		t := s.ssi.templates[id]
+		if t == nil {
+			return notFoundError("No resource found for templateId " + id)
+		}
+		delete(s.ssi.templates, id)
+		for i, x := range s.ssi.tmplOrder {
+			if x == id {
+				s.ssi.tmplOrder = append(s.ssi.tmplOrder[:i:i], s.ssi.tmplOrder[i+1:]...)
+				break
+			}
+		}
+		return ok(http.StatusOK, *t)
+	})
+}
+
+// CreatePresentationRequest answers POST /api/v1/presentation/request. The
+// real service stores nothing, and neither does the fake.
+func (h *ssiHandler) CreatePresentationRequest(w http.ResponseWriter, r *http.Request) {
+	h.serve(w, r, opPresentation, func(_ caller, body jsObject) jsonAnswer {
+		if bad := didSetters(body, "did"); bad != nil {
+			return *bad
+		}
+		var v violations
+		for _, k := range []string{"challenge", "did", "templateId"} {
+			if x := body.get(k); !notEmpty(x) || !isString(x) {
+				if !notEmpty(x) {
+					v.add("%s should not be empty", k)
+				}
+				if !isString(x) {
+					v.add("%s must be a string", k)
+				}
+			}
+		}
+		minExpiry := h.s.ssi.started.UnixMilli()
+		exp, isNum := body.get("expiresTime").(float64)
+		if !isNum || exp < float64(minExpiry) {
+			v.add("expiresTime must not be less than %d", minExpiry)
+		}
+		if !notEmpty(body.get("expiresTime")) {
+			v.add("expiresTime should not be empty")
+		}
+		if !isNum {
+			v.add("expiresTime must be a number conforming to the specified constraints")
+		}
+		if !notEmpty(body.get("callbackUrl")) {
+			v.add("callbackUrl should not be empty")
+		}
+		if cb, _ := body.get("callbackUrl").(string); !isURL(cb) {
+			v.add("callbackUrl must be a URL address")
+		}
+		if bad := v.answer(); bad != nil {
+			return *bad
+		}
+		tid, _ := body.get("templateId").(string)
+		if b, err := hex.DecodeString(tid); err != nil || len(b) != 12 {
+			return badRequest("templeteId : " + tid + " not found")
+		}
+		h.s.mu.Lock()
+		t := h.s.ssi.templates[tid]
+		h.s.mu.Unlock()
+		if t == nil {
+			return jsonAnswer{status: http.StatusInternalServerError, body: newInternalBody(r.RequestURI, "TypeError", "Cannot set properties of null (setting 'challenge')")}
+		}
+		did, _ := body.get("did").(string)
+		cb, _ := body.get("callbackUrl").(string)
+		challenge, _ := body.get("challenge").(string)
+		type reqBody struct {
+			templateRecord
+			Challenge string `json:"challenge"`
+		}
+		return ok(http.StatusCreated, struct {
+			ID          string   `json:"id"`
+			From        string   `json:"from"`
+			CreatedTime int64    `json:"created_time"`
+			ExpiresTime int64    `json:"expires_time"`
+			ReplyURL    string   `json:"reply_url"`
+			ReplyTo     []string `json:"reply_to"`
+			Body        reqBody  `json:"body"`
+		}{randomHex(36), did, time.Now().UnixMilli(), int64(exp), cb, []string{did}, reqBody{*t, challenge}})
+	})
+}
+
+// VerifyPresentation answers POST /api/v1/presentation/verify: each
+// credential's proof and the holder's proof must be the fake's own (see
+// sign), by keys of DIDs on the fake chain.
+func (h *ssiHandler) VerifyPresentation(w http.ResponseWriter, r *http.Request) {
+	h.serve(w, r, opPresentation, func(_ caller, body jsObject) jsonAnswer {
+		p, isObj := body.get("presentation").(map[string]any)
+		if !isNonEmptyObject(p) {
+			var v violations
+			v.add("presentation must be a non-empty object")
+			if !isObj {
+				v.add("presentation must be an object")
+			}
+			return *v.answer()
+		}
+		h.s.mu.Lock()
+		defer h.s.mu.Unlock()
+		check := func(doc map[string]any) map[string]any {
+			proof, _ := doc["proof"].(map[string]any)
+			vm, _ := proof["verificationMethod"].(string)
+			pv, _ := proof["proofValue"].(string)
+			unsigned := map[string]any{}
+			for k, v := range doc {
+				if k != "proof" {
+					unsigned[k] = v
+				}
+			}
+			rec := h.s.ssi.dids[strings.SplitN(vm, "#", 2)[0]]
+			ok := rec != nil && rec.registered && !rec.deactivated && verify(docKey(rawMap(rec.onChain), vm), pv, unsigned)
+			return map[string]any{"verified": ok, "results": []any{map[string]any{"proof": proof, "verified": ok}}}
+		}
+		holder := check(p)
+		all := holder["verified"] == true
+		var creds []any
+		vcs, _ := p["verifiableCredential"].([]any)
+		for _, x := range vcs {
+			vc, _ := x.(map[string]any)
+			res := check(vc)
+			if id, _ := vc["id"].(string); h.s.ssi.creds[id] != nil && h.s.ssi.creds[id].status != nil && (h.s.ssi.creds[id].status.revoked || h.s.ssi.creds[id].status.suspended) {
+				res["verified"] = false
+			}
+			all = all && res["verified"] == true
+			creds = append(creds, res)
+		}
+		if !all {
+			return sdkError(r, "HID-SSI-SDK:: Error: presentation or credential proof does not verify")
+		}
+		return ok(http.StatusCreated, map[string]any{"presentationResult": holder, "verified": true, "credentialResults": creds})
+	})
+}
+
+// GetSSIStatus answers GET /api/v1/status/ssi/{id}: 403, since the route
+// needs CHECK_LIVE_STATUS.
+func (h *ssiHandler) GetSSIStatus(w http.ResponseWriter, r *http.Request, _ string, _ models.GetSSIStatusParams) {
+	h.serve(w, r, opSSIStatus, func(caller, jsObject) jsonAnswer {
+		return nestError(http.StatusForbidden, []string{msgNoPermission}) // not reached: the guard refuses first
+	})
+}
+
+// GetTransactionStatus answers GET /api/v1/status/transaction/{hash}: 403,
+// since the route needs READ_TX.
+func (h *ssiHandler) GetTransactionStatus(w http.ResponseWriter, r *http.Request, _ string, _ models.GetTransactionStatusParams) {
+	h.serve(w, r, opTxStatus, func(caller, jsObject) jsonAnswer {
+		return nestError(http.StatusForbidden, []string{msgNoPermission}) // not reached: the guard refuses first
+	})
+}
