@@ -713,7 +713,7 @@ type headerRecorder struct {
 
 func newHeaderRecorder(t *testing.T) *headerRecorder {
 	h := &headerRecorder{}
-	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h.Server = httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body) // trailers arrive after the body
 		h.mu.Lock()
 		defer h.mu.Unlock()

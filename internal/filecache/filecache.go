@@ -199,8 +199,12 @@ func readRegular(r *os.Root, name string, limit int) ([]byte, error) {
 // removal fails. A regular file at name is left alone, and one that another
 // process put there in the meantime is put back.
 func removeForeign(r *os.Root, name string) error {
-	if fi, err := r.Lstat(name); err != nil || fi.Mode().IsRegular() {
+	fi, err := r.Lstat(name)
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && fi.Mode().IsRegular()) {
 		return nil // gone, or a file of this package again: look once more
+	}
+	if err != nil {
+		return err
 	}
 	aside := "." + name + "." + randomHex(8) + ".foreign"
 	if err := r.Rename(name, aside); err != nil {
