@@ -300,7 +300,7 @@ func (a *apiCaller) call(ctx context.Context, method string, target *url.URL, bo
 	defer resp.Body.Close()
 	b, err := readBounded(resp.Body)
 	if err != nil {
-		return nil, &apiRequestError{method, target.Path, fmt.Errorf("reading the %d answer: %w", resp.StatusCode, err)}
+		return nil, &apiRequestError{method, target, fmt.Errorf("reading the %d answer: %w", resp.StatusCode, err)}
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return b, apiError(method, target.Path, resp.StatusCode, b)
@@ -365,10 +365,10 @@ func (a *apiCaller) paginate(ctx context.Context, target *url.URL, p pageQuery) 
 		}
 		var l listPage
 		if json.Unmarshal(b, &l) != nil || l.TotalCount == nil || l.Data == nil {
-			return nil, &apiRequestError{http.MethodGet, target.Path, fmt.Errorf("page %d: %w", page, errNotList)}
+			return nil, &apiRequestError{http.MethodGet, target, fmt.Errorf("page %d: %w", page, errNotList)}
 		}
 		if size += len(b); size > maxAPIBody {
-			return nil, &apiRequestError{http.MethodGet, target.Path, fmt.Errorf("--paginate: the pages are %w together", errTooLarge)}
+			return nil, &apiRequestError{http.MethodGet, target, fmt.Errorf("--paginate: the pages are %w together", errTooLarge)}
 		}
 		merged.TotalCount = *l.TotalCount
 		merged.Data = append(merged.Data, *l.Data...)
@@ -388,12 +388,18 @@ func (a *apiCaller) paginate(ctx context.Context, target *url.URL, p pageQuery) 
 // apiRequestError is a failure of one request of the api command other than
 // an HTTP error: the request could not be sent or its answer not read.
 type apiRequestError struct {
-	method, path string
-	err          error
+	method string
+	target *url.URL
+	err    error
 }
 
 func (e *apiRequestError) Error() string {
-	return fmt.Sprintf("%s %s: %v", e.method, e.path, e.err)
+	err := e.err
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // its message repeats the whole URL
+	}
+	return fmt.Sprintf("%s %s: %v", e.method, e.target.Path, err)
 }
 
 func (e *apiRequestError) Unwrap() error { return e.err }
@@ -403,25 +409,29 @@ func (e *apiRequestError) Unwrap() error { return e.err }
 // token command), else an apiRequestError.
 func requestFailure(method string, target *url.URL, err error) error {
 	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err // its message repeats the whole URL
-	}
 	var te *entityauth.Error
-	if errors.As(err, &te) || errors.Is(err, entityauth.ErrInsecureURL) || errors.Is(err, entityauth.ErrInvalidConfig) ||
-		errors.Is(err, entityauth.ErrInvalidResponse) || errors.Is(err, entityauth.ErrBodyTooLarge) {
-		return err
+	if errors.As(err, &ue) && (errors.As(err, &te) || errors.Is(err, entityauth.ErrInsecureURL) || errors.Is(err, entityauth.ErrInvalidConfig) ||
+		errors.Is(err, entityauth.ErrInvalidResponse) || errors.Is(err, entityauth.ErrBodyTooLarge)) {
+		return ue.Err // the token service's failure, whose message holds no URL
 	}
-	return &apiRequestError{method, target.Path, err}
+	return &apiRequestError{method, target, err}
 }
 
 // apiError decodes the body of an HTTP error of the SSI API, {statusCode,
 // message, error} with message a string, a list of strings or a list of
-// objects, into an [*ssi.Error] named by method and path. A body that is not
-// JSON yields no messages.
+// objects, into an [*ssi.Error] named by method and path. Without a message,
+// the error field is the message unless it merely names the status, as in
+// {"error":"Insufficient credits or no active plan"}; a bare JSON string is
+// the message; a body that is not JSON yields no messages.
 //
 // TODO: package ssi decodes the same body but does not export its decoder.
 func apiError(method, path string, status int, body []byte) *ssi.Error {
 	e := &ssi.Error{Operation: method + " " + path, StatusCode: status}
+	var one string
+	if json.Unmarshal(body, &one) == nil { // a bare JSON string, as the throttler's 429
+		e.Messages = []string{one}
+		return e
+	}
 	var v struct {
 		Message json.RawMessage `json:"message"`
 		Error   string          `json:"error"`
@@ -430,7 +440,6 @@ func apiError(method, path string, status int, body []byte) *ssi.Error {
 		return e
 	}
 	e.Reason = v.Error
-	var one string
 	var list []json.RawMessage
 	switch {
 	case len(v.Message) == 0 || string(v.Message) == "null":
@@ -446,7 +455,7 @@ func apiError(method, path string, status int, body []byte) *ssi.Error {
 	default:
 		e.Messages = []string{compactJSON(v.Message)}
 	}
-	if len(e.Messages) == 0 && e.Reason != "" {
+	if len(e.Messages) == 0 && e.Reason != "" && e.Reason != http.StatusText(status) {
 		e.Messages = []string{e.Reason}
 	}
 	return e

@@ -68,7 +68,7 @@ func failure(err error) (code int, hint string) {
 		var dns *net.DNSError
 		var api *apiRequestError
 		switch {
-		case errors.As(err, &dns) && dns.IsNotFound && errors.As(err, &api):
+		case errors.As(err, &dns) && dns.IsNotFound && errors.As(err, &api) && dns.Name == api.target.Hostname():
 			hint = fmt.Sprintf("the host %q was not found; check --api-url (or $%s) and the network", dns.Name, envSSIURL)
 		case dns != nil && dns.IsNotFound:
 			hint = fmt.Sprintf("the host %q was not found; check --base-url (or $%s) and the network", dns.Name, envBaseURL)
