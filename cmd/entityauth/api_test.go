@@ -552,3 +552,95 @@ func TestAPIHTTPErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestAPITokenFailures: when the token cannot be had, api fails as token
+// does, with the same message, hint and exit status, and calls no API; a
+// missing --data file is a failure (1), as a missing --secret-file is.
+func TestAPITokenFailures(t *testing.T) {
+	srv, api, e := apiEnv(t, listOf(1))
+	wrong := strings.Repeat("a", 29) + "." + strings.Repeat("b", 97)
+	r := newEnv(t, envSecret+"="+wrong, envBaseURL+"="+srv.URL, envSSIURL+"="+api.URL).run("", "api", "/api/v1/did")
+	r.want(t, 1)
+	if want := "entityauth api: token endpoint answered 401 Unauthorized: Access denied.\nhint: the token service refused the API secret key; check $" + envSecret; !strings.HasPrefix(r.stderr, want) {
+		t.Errorf("stderr = %q; want it to start with %q", r.stderr, want)
+	}
+	assertNoSecrets(t, "stderr", r.stderr, wrong)
+
+	srv.Enqueue(entityauthtest.TokenEndpoint, entityauthtest.Fault{Status: 429, JSON: "Too many requests. Try again later."})
+	r = e.run("", "api", "/api/v1/did")
+	r.want(t, 75)
+	if !strings.Contains(r.stderr, "429") || !strings.Contains(r.stderr, fmt.Sprintf("hint: the token service allows %d requests a minute", tokenRateLimit)) {
+		t.Errorf("stderr = %q; want the 429 and its hint", r.stderr)
+	}
+
+	r = e.run("", "api", "--base-url", closedPortURL(t), "/api/v1/did")
+	r.want(t, 75)
+	if !strings.Contains(r.stderr, "connection refused") {
+		t.Errorf("stderr = %q; want the refused connection", r.stderr)
+	}
+	r = e.run("", "api", "--api-url", closedPortURL(t), "/api/v1/did")
+	r.want(t, 75)
+	if !strings.HasPrefix(r.stderr, "entityauth api: GET /api/v1/did: dial tcp") || !strings.Contains(r.stderr, "connection refused") {
+		t.Errorf("stderr = %q; want the refused connection of the SSI API", r.stderr)
+	}
+
+	r = e.run("", "api", "-d", "@"+filepath.Join(t.TempDir(), "missing.json"), "/api/v1/did/create")
+	r.want(t, 1)
+	if !strings.HasPrefix(r.stderr, "entityauth api: reading --data: open ") || !strings.Contains(r.stderr, "no such file or directory") {
+		t.Errorf("stderr = %q; want the missing file", r.stderr)
+	}
+	if n := len(api.requests()); n != 0 {
+		t.Errorf("API requests = %d; want none", n)
+	}
+}
+
+// echoAuth answers with the Authorization header it got: a list page
+// holding it for GET ?page, 201 holding it for POST, else a 400 whose
+// message holds it, as a careless server or a debugging proxy might.
+func echoAuth(w http.ResponseWriter, r *http.Request) {
+	auth := r.Header.Get("Authorization")
+	w.Header().Set("Content-Type", "application/json")
+	switch {
+	case r.Method == http.MethodGet && r.URL.Query().Has("page"):
+		_ = json.NewEncoder(w).Encode(map[string]any{"totalCount": 1, "data": []string{auth}})
+	case r.Method == http.MethodPost:
+		w.WriteHeader(http.StatusCreated)
+		_ = json.NewEncoder(w).Encode(map[string]any{"headers": map[string]string{"Authorization": auth}})
+	default:
+		w.WriteHeader(http.StatusBadRequest)
+		_ = json.NewEncoder(w).Encode(map[string]any{"statusCode": 400, "message": []string{"bad header " + auth}, "error": "Bad Request"})
+	}
+}
+
+// TestAPIRedactsEchoedToken: a body that echoes the token sent is printed
+// with the token replaced, with a warning; so is the server's message.
+func TestAPIRedactsEchoedToken(t *testing.T) {
+	_, api, e := apiEnv(t, echoAuth)
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string // on stdout
+	}{
+		{[]string{"/api/v1/did"}, 1, `{"error":"Bad Request","message":["bad header Bearer REDACTED"],"statusCode":400}` + "\n"},
+		{[]string{"-d", "{}", "/api/v1/did/create"}, 0, `{"headers":{"Authorization":"Bearer REDACTED"}}` + "\n"},
+		{[]string{"--paginate", "/api/v1/did"}, 0, `{"totalCount":1,"data":["Bearer REDACTED"]}` + "\n"},
+	} {
+		r := e.run("", append([]string{"api"}, tc.args...)...)
+		r.want(t, tc.code, tc.args...)
+		if r.stdout != tc.want {
+			t.Errorf("%q: stdout = %q; want %q", tc.args, r.stdout, tc.want)
+		}
+		if want := "entityauth api: warning: the answer holds the API secret key or the access token sent; printed as REDACTED\n"; !strings.HasPrefix(r.stderr, want) {
+			t.Errorf("%q: stderr = %q; want it to start with %q", tc.args, r.stderr, want)
+		}
+		if tc.code == 1 && !strings.Contains(r.stderr, "400 Bad Request: bad header Bearer REDACTED\n") {
+			t.Errorf("%q: stderr = %q; want the server's message redacted", tc.args, r.stderr)
+		}
+		var sent []string
+		for _, req := range api.requests() {
+			sent = append(sent, strings.TrimPrefix(req.Auth, "Bearer "))
+		}
+		assertNoSecrets(t, "stdout", r.stdout, sent...)
+		assertNoSecrets(t, "stderr", r.stderr, sent...)
+	}
+}
