@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -642,5 +643,27 @@ func TestAPIRedactsEchoedToken(t *testing.T) {
 		}
 		assertNoSecrets(t, "stdout", r.stdout, sent...)
 		assertNoSecrets(t, "stderr", r.stderr, sent...)
+	}
+}
+
+// TestAPIWithFakeEnv runs the README's recipe in sh: the fake in the
+// background, its environment set by eval, and api calls to its SSI half.
+func TestAPIWithFakeEnv(t *testing.T) {
+	sh := lookShell(t)
+	script := `eval "$("$0" fake --addr 127.0.0.1:0 --env 2>/dev/null &)"
+"$0" api -d '{"namespace":"testnet"}' /api/v1/did/create; status=$?
+kill "$ENTITYAUTH_FAKE_PID" || exit 9
+exit $status`
+	cmd := exec.CommandContext(t.Context(), sh, "-c", script, binary)
+	cmd.Env = newEnv(t).vars
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("sh: %v\n%s%s", err, out, stderr.String())
+	}
+	var created struct{ DID, RegistrationStatus string }
+	if err := json.Unmarshal(out, &created); err != nil || !strings.HasPrefix(created.DID, "did:hid:testnet:") || created.RegistrationStatus != "UNREGISTRED" {
+		t.Errorf("stdout = %q; want a new DID, UNREGISTRED (%v)", out, err)
 	}
 }
