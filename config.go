@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
-
-	"github.com/entity-studio-go/entityauth/gen"
 )
 
 // DefaultBaseURL is the production token service of Entity Studio.
@@ -106,25 +104,6 @@ type Config struct {
 	// Cache, if not nil, shares sealed tokens beyond one TokenSource (see
 	// [Cache]). nil means in-process caching only.
 	Cache Cache
-}
-
-// RefreshEvent describes one completed refresh of a [TokenSource].
-type RefreshEvent struct {
-	// Async reports whether the refresh ran ahead of time in the background
-	// while callers kept the cached token, rather than with callers waiting.
-	Async bool
-	// Attempts is the number of requests made to the token endpoint, probes
-	// after a 429 included; 0 when the token came from Config.Cache or from
-	// another TokenSource of the process.
-	Attempts int
-	// Duration is how long the refresh took, waits between retries included.
-	Duration time.Duration
-	// Err is the refresh's error, or nil. A refresh that obtained no new
-	// token fails: while another holder has Config.Cache's lock and the
-	// cached token is still served, Err wraps [ErrLocked].
-	Err error
-	// Expiry is the new token's expiry, or the zero time when Err is not nil.
-	Expiry time.Time
 }
 
 // Token fetches a new access token from the token service, with retries (see
@@ -222,44 +201,4 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// newFetcher validates the Config and builds the fetcher of its requests.
-func (c *Config) newFetcher(ctx context.Context) (*fetcher, error) {
-	base, err := c.validate()
-	if err != nil {
-		return nil, err
-	}
-	hc := c.HTTPClient
-	if hc == nil {
-		if v, ok := ctx.Value(oauth2.HTTPClient).(*http.Client); ok && v != nil {
-			hc = v
-		} else {
-			hc = http.DefaultClient
-		}
-	}
-	noRedirect := *hc
-	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	client, err := gen.NewClient(base, gen.WithHTTPClient(&noRedirect))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
-	}
-	params := &gen.GenerateAccessTokenParams{XApiSecretKey: c.APISecretKey}
-	if c.Origin != "" {
-		origin := c.Origin
-		params.Origin = &origin
-	}
-	if c.GrantType != "" {
-		gt := c.GrantType // gen.GrantType is an open string (an alias)
-		params.GrantType = &gt
-	}
-	if c.Lifetime != 0 {
-		hours := int(c.Lifetime / time.Hour)
-		params.ExpiresIn = &hours
-	}
-	attempts := c.MaxAttempts
-	if attempts == 0 {
-		attempts = DefaultMaxAttempts
-	}
-	return &fetcher{client: client, params: params, key: c.APISecretKey, maxAttempts: attempts, now: time.Now}, nil
 }

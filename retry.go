@@ -1,7 +1,6 @@
 package entityauth
 
 import (
-	"context"
 	"crypto/tls"
 	"errors"
 	"math/rand/v2"
@@ -33,44 +32,6 @@ const (
 	probeCap      = 16 * time.Second
 )
 
-// fetch makes up to f.maxAttempts requests, not counting the probes after a
-// 429 without Retry-After. progress, if not nil, sees the error of every
-// failed request. It returns the number of requests made, probes included.
-func (f *fetcher) fetch(ctx context.Context, progress func(error)) (*result, int, error) {
-	requests, probes := 0, 0
-	for attempt := 1; ; {
-		res, err := f.once(ctx)
-		requests++
-		if err == nil {
-			return res, requests, nil
-		}
-		if progress != nil {
-			progress(err)
-		}
-		var delay time.Duration
-		if isBare429(err) {
-			probes++
-			delay = probeDelay(probes)
-		} else {
-			var ok bool
-			if delay, ok = retryDelay(err, attempt); !ok || attempt >= f.maxAttempts {
-				return nil, requests, err
-			}
-			attempt++
-		}
-		if ctx.Err() != nil {
-			return nil, requests, err
-		}
-		if dl, has := ctx.Deadline(); has && time.Until(dl) < delay {
-			// Waiting would only end in the deadline: fail now.
-			return nil, requests, err
-		}
-		if !sleep(ctx, delay) {
-			return nil, requests, err
-		}
-	}
-}
-
 // isBare429 reports whether err is a 429 answer without Retry-After.
 func isBare429(err error) bool {
 	var e *Error
@@ -81,18 +42,6 @@ func isBare429(err error) bool {
 func probeDelay(n int) time.Duration {
 	d := expBackoff(probeBase, probeCap, n)
 	return d - jitterBelow(d/2)
-}
-
-// sleep waits for d or until ctx is done; it reports whether d elapsed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
 
 // retryDelay reports whether the error of attempt n (from 1) may be retried,

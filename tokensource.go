@@ -376,6 +376,25 @@ func failureBackoff(err error, n int) (fg, bg time.Duration) {
 	return fg, bg + jitterBelow(bg/10)
 }
 
+// RefreshEvent describes one completed refresh of a [TokenSource].
+type RefreshEvent struct {
+	// Async reports whether the refresh ran ahead of time in the background
+	// while callers kept the cached token, rather than with callers waiting.
+	Async bool
+	// Attempts is the number of requests made to the token endpoint, probes
+	// after a 429 included; 0 when the token came from Config.Cache or from
+	// another TokenSource of the process.
+	Attempts int
+	// Duration is how long the refresh took, waits between retries included.
+	Duration time.Duration
+	// Err is the refresh's error, or nil. A refresh that obtained no new
+	// token fails: while another holder has Config.Cache's lock and the
+	// cached token is still served, Err wraps [ErrLocked].
+	Err error
+	// Expiry is the new token's expiry, or the zero time when Err is not nil.
+	Expiry time.Time
+}
+
 // report tells the Logger and OnRefresh about a refresh. A panic in
 // OnRefresh is recovered, logged, and returned as an error.
 func (s *TokenSource) report(ev RefreshEvent) (err error) {
