@@ -182,16 +182,28 @@ func checkBaseURL(raw string) (string, error) {
 	case u.Host == "":
 		return "", fmt.Errorf("%w: BaseURL %q has no host", ErrInvalidConfig, u.Redacted())
 	}
-	switch strings.ToLower(u.Scheme) {
-	case "https":
-	case "http":
-		if !isLoopback(u.Hostname()) {
-			return "", fmt.Errorf("%w: %q: plain http is allowed only to localhost, 127.0.0.0/8 and ::1", ErrInsecureURL, u.Redacted())
-		}
-	default:
-		return "", fmt.Errorf("%w: %q: the scheme must be https", ErrInsecureURL, u.Redacted())
+	if err := checkScheme(u); err != nil {
+		return "", err
 	}
 	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// checkScheme returns an error wrapping [ErrInsecureURL] unless u is https,
+// or plain http to a loopback host. It is the one scheme check of both the
+// token service's URL (Config.BaseURL) and the URLs that a [Transport] sends
+// a token to. Its error names only the scheme and the host of u.
+func checkScheme(u *url.URL) error {
+	switch strings.ToLower(u.Scheme) {
+	case "https":
+		return nil
+	case "http":
+		if isLoopback(u.Hostname()) {
+			return nil
+		}
+		return fmt.Errorf("%w: %q: plain http is allowed only to localhost, 127.0.0.0/8 and ::1", ErrInsecureURL, "http://"+u.Host)
+	default:
+		return fmt.Errorf("%w: %q: the scheme must be https", ErrInsecureURL, u.Scheme+"://"+u.Host)
+	}
 }
 
 // isLoopback reports whether host is localhost or a loopback IP address.

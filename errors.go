@@ -16,8 +16,9 @@ import (
 var (
 	// ErrMissingKey means that Config.APISecretKey is empty.
 	ErrMissingKey = errors.New("entityauth: missing API secret key")
-	// ErrInsecureURL means that Config.BaseURL is neither https nor plain http
-	// to a loopback host. No connection is made.
+	// ErrInsecureURL means that Config.BaseURL, or the URL of a request
+	// given to a [Transport], is neither https nor plain http to a loopback
+	// host. No connection is made, and no token is sent.
 	ErrInsecureURL = errors.New("entityauth: insecure base URL")
 	// ErrInvalidConfig means that a Config field other than the key or the
 	// URL's scheme is unusable, such as a Lifetime that is not whole hours.

@@ -2,6 +2,7 @@ package entityauth
 
 import (
 	"log/slog"
+	"net/http"
 	"testing"
 	"testing/synctest"
 
@@ -29,3 +30,8 @@ func configFor(srv *entityauthtest.Server) *Config {
 
 // newLogger returns a JSON logger at Debug level writing to a new buffer.
 func newLogger() (*slog.Logger, *testlog.Buffer) { return testlog.New() }
+
+// roundTripFunc is an http.RoundTripper made of a function.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -352,14 +352,8 @@ func (t *Transport) headers(tok *oauth2.Token) *headerValues {
 
 // checkHost refuses plain http off loopback and hosts outside AllowedHosts.
 func (t *Transport) checkHost(req *http.Request) error {
-	switch strings.ToLower(req.URL.Scheme) {
-	case "https":
-	case "http":
-		if !isLoopback(req.URL.Hostname()) {
-			return fmt.Errorf("%w: refusing to send a token over plain http to %s", ErrInsecureURL, req.URL.Host)
-		}
-	default:
-		return fmt.Errorf("%w: unsupported scheme %q", ErrInsecureURL, req.URL.Scheme)
+	if err := checkScheme(req.URL); err != nil {
+		return err
 	}
 	if len(t.AllowedHosts) > 0 && !hostAllowed(t.AllowedHosts, req.URL) {
 		return fmt.Errorf("%w: %s", ErrHostNotAllowed, req.URL.Host)
