@@ -59,9 +59,8 @@ type Config struct {
 	Origin string
 
 	// APIHosts, if not empty, lists the SSI API hosts that Config.Client may
-	// send the token to: host names (on any port) or host:port pairs, such as
-	// "api.entity.hypersign.id". A request or redirect to any other host then
-	// fails with [ErrHostNotAllowed] before it is sent. See [Transport].
+	// send the token to, such as "api.entity.hypersign.id". It becomes the
+	// [Transport.APIHosts] of the client's Transport.
 	APIHosts []string
 
 	// GrantType is the optional ?grant_type= of token requests. SSI apps

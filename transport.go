@@ -19,7 +19,7 @@ import (
 )
 
 // ErrHostNotAllowed is returned, wrapped, by [Transport.RoundTrip] for a request
-// to a host that is not in [Transport.AllowedHosts]. No token is sent.
+// to a host that is not in [Transport.APIHosts]. No token is sent.
 var ErrHostNotAllowed = errors.New("entityauth: host not allowed")
 
 // max401Body is how much of the body of a 401 answer is read and kept while
@@ -97,7 +97,7 @@ func (s *TokenSource) issuedAt(tok *oauth2.Token) (issued time.Time, current boo
 // removed in whatever spelling of its name the request carries it). When the
 // [http.Client] follows a redirect to a host other than the original one, the
 // redirected request is sent without the token, unless that host is in
-// AllowedHosts (in which case it gets the token as any other allowed host
+// APIHosts (in which case it gets the token as any other allowed host
 // does). A redirect whose original host cannot be told (a base transport that
 // returns responses without their Request) counts as going to another host.
 //
@@ -118,11 +118,11 @@ type Transport struct {
 	// http.DefaultTransport.
 	Base http.RoundTripper
 
-	// AllowedHosts, if not empty, lists the hosts that may receive the token:
-	// host names (matched case-insensitively, on any port) or host:port pairs.
-	// A request to any other host fails with ErrHostNotAllowed before it is
-	// sent.
-	AllowedHosts []string
+	// APIHosts, if not empty, lists the SSI API hosts that may receive the
+	// token: host names (matched case-insensitively, on any port) or
+	// host:port pairs. A request, or a redirect the http.Client follows, to
+	// any other host fails with [ErrHostNotAllowed] before it is sent.
+	APIHosts []string
 
 	// Logger, if not nil, records retries after 401 and invalidations at
 	// debug and info level. It never records a token or a key.
@@ -177,7 +177,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	// A redirect that the http.Client follows to another host is sent as it
 	// is, without the token, unless that host is explicitly allowed.
-	if isCrossHostRedirect(req) && len(t.AllowedHosts) == 0 {
+	if isCrossHostRedirect(req) && len(t.APIHosts) == 0 {
 		t.log(req.Context(), slog.LevelDebug, "entityauth: redirect to another host sent without token", req)
 		return t.base().RoundTrip(t.prepare(req, nil))
 	}
@@ -350,12 +350,12 @@ func (t *Transport) headers(tok *oauth2.Token) *headerValues {
 	return h
 }
 
-// checkHost refuses plain http off loopback and hosts outside AllowedHosts.
+// checkHost refuses plain http off loopback and hosts outside APIHosts.
 func (t *Transport) checkHost(req *http.Request) error {
 	if err := checkScheme(req.URL); err != nil {
 		return err
 	}
-	if len(t.AllowedHosts) > 0 && !hostAllowed(t.AllowedHosts, req.URL) {
+	if len(t.APIHosts) > 0 && !hostAllowed(t.APIHosts, req.URL) {
 		return fmt.Errorf("%w: %s", ErrHostNotAllowed, req.URL.Host)
 	}
 	return nil
@@ -438,10 +438,10 @@ type readCloser struct {
 // defeats refresh-ahead, and it does not refresh on 401.
 func (c *Config) Client(ctx context.Context) *http.Client {
 	t := &Transport{
-		Source:       c.TokenSource(ctx),
-		Origin:       c.Origin,
-		AllowedHosts: c.APIHosts,
-		Logger:       c.Logger,
+		Source:   c.TokenSource(ctx),
+		Origin:   c.Origin,
+		APIHosts: c.APIHosts,
+		Logger:   c.Logger,
 	}
 	client := &http.Client{Transport: t}
 	if hc := c.HTTPClient; hc != nil {

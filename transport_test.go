@@ -504,7 +504,7 @@ func TestSchemeCheckShared(t *testing.T) {
 	}
 }
 
-func TestTransportAllowedHosts(t *testing.T) {
+func TestTransportAPIHosts(t *testing.T) {
 	srv := entityauthtest.Start(t, entityauthtest.Options{})
 	other := newRecordingAPI(t)
 
@@ -704,10 +704,10 @@ func TestTransportLogsNoSecrets(t *testing.T) {
 func TestTransportPrintsNoToken(t *testing.T) {
 	const secret = "eyJhbGciOiJIUzI1NiJ9.canary-payload.canary-signature"
 	tr := &Transport{
-		Source:       oauth2.StaticTokenSource(&oauth2.Token{AccessToken: secret}),
-		Base:         http.DefaultTransport,
-		Origin:       allowedOrigin,
-		AllowedHosts: []string{"api.entity.hypersign.id"},
+		Source:   oauth2.StaticTokenSource(&oauth2.Token{AccessToken: secret}),
+		Base:     http.DefaultTransport,
+		Origin:   allowedOrigin,
+		APIHosts: []string{"api.entity.hypersign.id"},
 	}
 	logger, buf := newLogger()
 	logger.Info("transport", "t", tr)
