@@ -437,8 +437,7 @@ func panicError(what string, p any, key string) error {
 // times.
 func newEntry(r *result) *entry {
 	expiry := r.expiry.Round(0)
-	lifetime := expiry.Sub(r.issued)
-	adv := advisoryWindow(lifetime)
+	adv := advisoryWindow(expiry.Sub(r.issued))
 	adv -= jitterBelow(adv / 10)
 	tok := r.token()
 	tok.Expiry = expiry
@@ -446,9 +445,20 @@ func newEntry(r *result) *entry {
 		tok:       tok,
 		issued:    r.issued.Round(0),
 		advisory:  expiry.Add(-adv),
-		mandatory: expiry.Add(-mandatoryWindow(lifetime)),
+		mandatory: r.mandatory(),
 	}
 }
+
+// mandatory returns the start of the token's mandatory window, as a
+// wall-clock time.
+func (r *result) mandatory() time.Time {
+	expiry := r.expiry.Round(0)
+	return expiry.Add(-mandatoryWindow(expiry.Sub(r.issued)))
+}
+
+// usable reports whether the token may be served at now without a wait: it
+// is before its mandatory window.
+func (r *result) usable(now time.Time) bool { return now.Before(r.mandatory()) }
 
 // advisoryWindow returns the advisory window, before jitter, of a token
 // whose lifetime is l.
