@@ -142,8 +142,3 @@ func staleCache(b *testing.B, c *Config) Cache {
 	}
 	return cache
 }
-
-// tokenFunc adapts a function to oauth2.TokenSource.
-type tokenFunc func() (*oauth2.Token, error)
-
-func (f tokenFunc) Token() (*oauth2.Token, error) { return f() }

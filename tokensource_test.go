@@ -15,33 +15,6 @@ import (
 	"github.com/entity-studio-go/entityauth/entityauthtest"
 )
 
-// mustToken calls ts.Token and fails the test on error.
-func mustToken(t *testing.T, ts *TokenSource) *oauth2.Token {
-	t.Helper()
-	tok, err := ts.Token()
-	if err != nil {
-		t.Fatalf("Token: %v", err)
-	}
-	return tok
-}
-
-// sleepUntil advances the bubble's clock to at.
-func sleepUntil(at time.Time) { time.Sleep(time.Until(at)) }
-
-func TestTokenSourceCaches(t *testing.T) {
-	bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
-		ts := configFor(srv).TokenSource(t.Context())
-		a := mustToken(t, ts)
-		b, err := ts.TokenContext(context.Background())
-		if err != nil || b != a {
-			t.Errorf("second token = %p, %v; want the cached %p", b, err, a)
-		}
-		if got := srv.TokenRequests(); got != 1 {
-			t.Errorf("token requests = %d; want 1", got)
-		}
-	})
-}
-
 // TestTokenSourceWindows checks, for each lifetime L, that no refresh
 // happens before the advisory window, that one background refresh starts
 // by the window's latest jittered start while the caller gets the cached
