@@ -291,7 +291,7 @@ func TestCacheLockedElsewhereDuringAdvisory(t *testing.T) {
 			t.Fatal(err)
 		}
 		sleepUntil(first.Expiry.Add(-50 * time.Minute))
-		for time.Until(first.Expiry) > maxMandatory+time.Second {
+		for time.Until(first.Expiry) > MaxMandatoryWindow+time.Second {
 			if tok := mustToken(t, ts); tok != first {
 				t.Fatal("token changed while the lock was held elsewhere")
 			}

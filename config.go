@@ -22,18 +22,21 @@ const (
 	// Config.MaxAttempts is 0.
 	DefaultMaxAttempts = 3
 	// DefaultRefreshTimeout bounds one refresh, retries and waits included,
-	// when Config.RefreshTimeout is 0. It outlasts the real server's 60 s
-	// rate window, so that a refresh that meets a full window probes until
-	// the window rolls over.
+	// when Config.RefreshTimeout is 0. It outlasts the real server's rate
+	// window ([ErrRateLimited]), so that a refresh that meets a full window
+	// probes until the window rolls over.
 	DefaultRefreshTimeout = 2 * time.Minute
 )
 
-// maxLifetime bounds Config.Lifetime, and maxExpiresIn and minExpiresIn bound
-// the lifetime that a token response may claim: anything longer is refused as
-// absurd, and anything shorter as dead on arrival.
+// MaxLifetime is the longest Config.Lifetime, and the longest lifetime that a
+// token response may claim: a longer one fails with [ErrInvalidResponse].
+const MaxLifetime = 744 * time.Hour
+
+// maxExpiresIn and minExpiresIn bound the lifetime that a token response may
+// claim: anything longer is refused as absurd, and anything shorter as dead
+// on arrival.
 const (
-	maxLifetime  = 31 * 24 * time.Hour
-	maxExpiresIn = maxLifetime
+	maxExpiresIn = MaxLifetime
 	minExpiresIn = time.Second
 )
 
@@ -69,7 +72,7 @@ type Config struct {
 
 	// Lifetime is the requested token lifetime, sent as the ExpiresIn header
 	// in whole hours. It must be 0 (the server's default, 4 hours) or a whole
-	// number of hours between 1 and 744.
+	// number of hours up to [MaxLifetime].
 	Lifetime time.Duration
 
 	// HTTPClient is used for token requests. If nil, the *http.Client in the
@@ -97,7 +100,7 @@ type Config struct {
 	// MaxAttempts bounds the requests of one fetch; 0 means
 	// [DefaultMaxAttempts], and 1 disables retries. The probes after a 429
 	// without Retry-After do not count: RefreshTimeout bounds them (see
-	// [Config.TokenSource]).
+	// [RetryBackoffBase] for the retry rules).
 	MaxAttempts int
 
 	// Cache, if not nil, shares sealed tokens beyond one TokenSource (see
@@ -106,8 +109,8 @@ type Config struct {
 }
 
 // Token fetches a new access token from the token service, with retries (see
-// [Config.TokenSource] for the retry rules). It does not cache: most users
-// want [Config.TokenSource], which does.
+// [RetryBackoffBase] for the rules). It does not cache: most users want
+// [Config.Client] or [Config.TokenSource], which do.
 func (c *Config) Token(ctx context.Context) (*oauth2.Token, error) {
 	f, err := c.newFetcher(ctx)
 	if err != nil {
@@ -146,8 +149,8 @@ func (c *Config) validate() (string, error) {
 	if strings.ContainsFunc(c.Origin, isControl) {
 		return "", fmt.Errorf("%w: Origin holds a line break or another control character", ErrInvalidConfig)
 	}
-	if c.Lifetime != 0 && (c.Lifetime < time.Hour || c.Lifetime > maxLifetime || c.Lifetime%time.Hour != 0) {
-		return "", fmt.Errorf("%w: Lifetime %v is not a whole number of hours between 1 and %d", ErrInvalidConfig, c.Lifetime, int(maxLifetime/time.Hour))
+	if c.Lifetime != 0 && (c.Lifetime < time.Hour || c.Lifetime > MaxLifetime || c.Lifetime%time.Hour != 0) {
+		return "", fmt.Errorf("%w: Lifetime %v is not a whole number of hours between 1 and %d", ErrInvalidConfig, c.Lifetime, int(MaxLifetime/time.Hour))
 	}
 	if c.RefreshTimeout < 0 {
 		return "", fmt.Errorf("%w: RefreshTimeout %v is negative", ErrInvalidConfig, c.RefreshTimeout)

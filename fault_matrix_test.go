@@ -113,7 +113,7 @@ var faultMatrix = []faultRow{
 		name:   "429 bare string once: probed again after 1–2 s, then a token",
 		faults: faults(entityauthtest.Fault{Status: 429, JSON: tooMany}),
 		token:  true, expiresIn: 4 * time.Hour,
-		attempts: 2, requests: -1, min: probeBase / 2, max: probeBase,
+		attempts: 2, requests: -1, min: ProbeBase / 2, max: ProbeBase,
 	},
 	{
 		name:   "429 bare string five times: probes do not count against MaxAttempts",
@@ -126,7 +126,7 @@ var faultMatrix = []faultRow{
 		faults: faults(slices.Repeat([]entityauthtest.Fault{{Status: 429, JSON: tooMany}}, 10)...),
 		setup:  func(_ *testing.T, c *Config, _ *entityauthtest.Server) { c.RefreshTimeout = 3 * time.Second },
 		is:     []error{ErrRateLimited}, status: 429, message: tooMany,
-		attempts: 2, requests: -1, min: probeBase / 2, max: probeBase,
+		attempts: 2, requests: -1, min: ProbeBase / 2, max: ProbeBase,
 	},
 	{
 		name:   "429 Retry-After seconds",
@@ -235,7 +235,7 @@ var faultMatrix = []faultRow{
 	},
 	{
 		name:     "200 larger than 1 MiB",
-		faults:   faults(entityauthtest.Fault{Oversize: maxBodySize + 1}),
+		faults:   faults(entityauthtest.Fault{Oversize: MaxResponseBytes + 1}),
 		is:       []error{ErrBodyTooLarge},
 		attempts: 1, requests: -1,
 	},

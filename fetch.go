@@ -21,10 +21,13 @@ import (
 	"github.com/entity-studio-go/entityauth/gen"
 )
 
-// maxBodySize caps every response body that is read, and maxErrorBody the
-// part of it kept in an *oauth2.RetrieveError.
+// MaxResponseBytes caps every answer of the token endpoint that is read: a
+// longer one fails with [ErrBodyTooLarge].
+const MaxResponseBytes = 1 << 20
+
+// maxErrorBody caps the part of an error answer kept in an
+// *oauth2.RetrieveError, and maxMessage the server's message in an [*Error].
 const (
-	maxBodySize  = 1 << 20
 	maxErrorBody = 64 << 10
 	maxMessage   = 512
 )
@@ -102,19 +105,19 @@ func (f *fetcher) once(ctx context.Context) (*result, error) {
 		return nil, fmt.Errorf("entityauth: token request: %w", err)
 	}
 	defer func() { _ = resp.Body.Close() }()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBodySize+1))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("entityauth: reading token response: %w", err)
 	}
-	tooLarge := len(body) > maxBodySize
+	tooLarge := len(body) > MaxResponseBytes
 	if tooLarge {
-		body = body[:maxBodySize]
+		body = body[:MaxResponseBytes]
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, f.statusError(resp, body)
 	}
 	if tooLarge {
-		return nil, fmt.Errorf("%w: status %d, more than %d bytes", ErrBodyTooLarge, resp.StatusCode, maxBodySize)
+		return nil, fmt.Errorf("%w: status %d, more than %d bytes", ErrBodyTooLarge, resp.StatusCode, MaxResponseBytes)
 	}
 	return decodeToken(resp.Header.Get("Content-Type"), body, sent)
 }

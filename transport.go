@@ -32,19 +32,18 @@ const max401Body = 64 << 10
 // redirect; http.Client itself stops after 10 redirects.
 const maxRedirectChain = 64
 
-// Bounds on the refreshes that 401 answers trigger. A token that the API
-// rejects at once, before it ever accepted it, while the token is fresh, is
-// not the problem (a wrong Origin, an app the API does not serve): a new
-// token would be rejected too, and each one spends the token endpoint's rate
-// limit.
+// The bounds on the refreshes that 401 answers trigger in a [Transport]. A
+// 401 to a fresh token that the API has never accepted does not come from a
+// stale token but from something a new token does not fix (a wrong Origin,
+// an app that the API does not serve), and each new token spends the token
+// endpoint's rate ([ErrRateLimited]).
 const (
-	// freshTokenAge: a 401 to a token of a [*TokenSource] that was issued
-	// less than this long ago, and that the Transport has never seen
-	// accepted, triggers no refresh.
-	freshTokenAge = time.Minute
-	// min401RefreshInterval: a Transport invalidates a token after a 401 at
-	// most once per this interval.
-	min401RefreshInterval = time.Minute
+	// FreshTokenAge is the age under which a token of a [*TokenSource] that
+	// the Transport has never seen accepted is not refreshed after a 401.
+	FreshTokenAge = time.Minute
+	// Min401RefreshInterval is the shortest interval between two tokens that
+	// a Transport invalidates after 401 answers.
+	Min401RefreshInterval = time.Minute
 )
 
 // tokenContexter is a token source whose waits can be bounded by a context, as
@@ -150,13 +149,10 @@ var _ http.RoundTripper = (*Transport)(nil)
 // fresh token comes (the token endpoint fails, or the request's context ends),
 // the first 401 is returned, never the token error.
 //
-// Refreshes after 401 are bounded, so that a lasting 401 (a wrong Origin, an
-// app the API does not serve) does not spend the token endpoint's rate limit:
-// a 401 to a token of a [*TokenSource] that was issued less than a minute ago
-// and that this Transport has never seen accepted changes nothing, and a
-// Transport invalidates at most one token a minute. A burst of 401s to one
-// token costs one refresh. Other statuses, 400 and 403 among them, are never
-// retried, because a new token does not fix them.
+// Refreshes after 401 are bounded ([FreshTokenAge], [Min401RefreshInterval]),
+// so that a lasting 401 does not spend the token endpoint's rate limit. A
+// burst of 401s to one token costs one refresh. Other statuses, 400 and 403
+// among them, are never retried, because a new token does not fix them.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	closeBody := func() {
 		if req.Body != nil {
@@ -201,7 +197,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, nil
 	}
 	if !t.refreshAfter401(tok, inv) {
-		t.log(ctx, slog.LevelDebug, "entityauth: API answered 401; not refreshing a fresh token, or within a minute of the last refresh", req)
+		t.log(ctx, slog.LevelDebug, "entityauth: API answered 401; not refreshing a fresh token, or too soon after the last refresh", req)
 		return resp, nil
 	}
 	if !replayable(req) {
@@ -257,7 +253,7 @@ func (t *Transport) refreshAfter401(tok *oauth2.Token, inv invalidator) bool {
 		if !current {
 			return true // another request dropped it already, or a refresh replaced it
 		}
-		if time.Since(issued) < freshTokenAge && !t.wasAccepted(tok) {
+		if time.Since(issued) < FreshTokenAge && !t.wasAccepted(tok) {
 			return false
 		}
 	}
@@ -267,7 +263,7 @@ func (t *Transport) refreshAfter401(tok *oauth2.Token, inv invalidator) bool {
 		return true // another request of this burst invalidated it
 	}
 	now := time.Now()
-	if !t.lastRefresh.IsZero() && now.Sub(t.lastRefresh) < min401RefreshInterval {
+	if !t.lastRefresh.IsZero() && now.Sub(t.lastRefresh) < Min401RefreshInterval {
 		return false
 	}
 	t.rejected, t.lastRefresh = tok, now
@@ -433,9 +429,8 @@ type readCloser struct {
 // When c.HTTPClient is set, its Transport is the base of the returned client's
 // Transport, and its Timeout, Jar and CheckRedirect are kept.
 //
-// Client is the way to call the SSI API. Do not pass the token source to
-// oauth2.NewClient: it wraps every source in oauth2.ReuseTokenSource, which
-// defeats refresh-ahead, and it does not refresh on 401.
+// Client is the way to call the SSI API: build it once at start-up and share
+// it.
 func (c *Config) Client(ctx context.Context) *http.Client {
 	t := &Transport{
 		Source:   c.TokenSource(ctx),
