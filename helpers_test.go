@@ -62,71 +62,51 @@ type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
-// memCache is an in-memory Cache with ttls on entries and locks, read from
-// time.Now so that it follows a synctest bubble's clock. err, when set, makes
-// every call fail, like an unreachable Redis.
+// memCache is a Cache of the caller's, as a TokenSource sees one: the
+// process's memoryCache (ttls on entries and locks, read from time.Now so
+// that it follows a synctest bubble's clock) behind a type of its own, so
+// that no TokenSource takes it for its own memory cache. It counts Loads and
+// Stores, and err, when set, makes every call fail, like an unreachable Redis.
 type memCache struct {
-	mu      sync.Mutex
-	entries map[string]memEntry
-	locks   map[string]time.Time // key -> lock expiry
+	*memoryCache
+	statsMu sync.Mutex // guards the fields below
 	err     error
 	loads   int
 	stores  int
 }
 
-type memEntry struct {
-	data    []byte
-	expires time.Time
+func newMemCache() *memCache { return &memCache{memoryCache: newMemoryCache()} }
+
+// fail returns the error set by setErr, counting the call in n if not nil.
+func (m *memCache) fail(n *int) error {
+	m.statsMu.Lock()
+	defer m.statsMu.Unlock()
+	if n != nil {
+		*n++
+	}
+	return m.err
 }
 
-func newMemCache() *memCache {
-	return &memCache{entries: map[string]memEntry{}, locks: map[string]time.Time{}}
+func (m *memCache) Load(ctx context.Context, key string) ([]byte, error) {
+	if err := m.fail(&m.loads); err != nil {
+		return nil, err
+	}
+	data, err := m.memoryCache.Load(ctx, key)
+	return bytes.Clone(data), err
 }
 
-func (m *memCache) Load(_ context.Context, key string) ([]byte, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.loads++
-	if m.err != nil {
-		return nil, m.err
+func (m *memCache) Store(ctx context.Context, key string, entry []byte, ttl time.Duration) error {
+	if err := m.fail(&m.stores); err != nil {
+		return err
 	}
-	e, ok := m.entries[key]
-	if !ok || !time.Now().Before(e.expires) {
-		return nil, ErrCacheMiss
-	}
-	return bytes.Clone(e.data), nil
+	return m.memoryCache.Store(ctx, key, entry, ttl)
 }
 
-func (m *memCache) Store(_ context.Context, key string, entry []byte, ttl time.Duration) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.stores++
-	if m.err != nil {
-		return m.err
+func (m *memCache) Lock(ctx context.Context, key string, ttl time.Duration) (func(context.Context) error, error) {
+	if err := m.fail(nil); err != nil {
+		return nil, err
 	}
-	m.entries[key] = memEntry{data: bytes.Clone(entry), expires: time.Now().Add(ttl)}
-	return nil
-}
-
-func (m *memCache) Lock(_ context.Context, key string, ttl time.Duration) (func(context.Context) error, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.err != nil {
-		return nil, m.err
-	}
-	if exp, ok := m.locks[key]; ok && time.Now().Before(exp) {
-		return nil, ErrLocked
-	}
-	exp := time.Now().Add(ttl)
-	m.locks[key] = exp
-	return func(context.Context) error {
-		m.mu.Lock()
-		defer m.mu.Unlock()
-		if m.locks[key].Equal(exp) {
-			delete(m.locks, key)
-		}
-		return nil
-	}, nil
+	return m.memoryCache.Lock(ctx, key, ttl)
 }
 
 // hostileCache is a memCache that misbehaves as a user's Cache might: its
@@ -195,14 +175,14 @@ func cachedConfig(srv *entityauthtest.Server) (*Config, *memCache) {
 }
 
 func (m *memCache) counts() (loads, stores int) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.statsMu.Lock()
+	defer m.statsMu.Unlock()
 	return m.loads, m.stores
 }
 
 func (m *memCache) setErr(err error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.statsMu.Lock()
+	defer m.statsMu.Unlock()
 	m.err = err
 }
 
