@@ -17,8 +17,8 @@ import (
 func (c *cli) fake(args []string) int {
 	fs := flags("fake", "[--addr ADDR] [--key KEY] [--rate-limit N] [--env]",
 		"Serve a fake Entity Studio (package entityauthtest) until interrupted: the token\n"+
-			"endpoint POST /api/v1/app/oauth and a slice of the SSI API (GET /api/v1/did,\n"+
-			"POST /api/v1/did/create), both under one URL, so that programs in any language can\n"+
+			"endpoint POST /api/v1/app/oauth and the SSI API (DIDs, credentials, presentations,\n"+
+			"with state in memory), both under one URL, so that programs in any language can\n"+
 			"be tested against it. It prints its URL and the key it accepts (a test credential\n"+
 			"of the fake, good for nothing else: random unless --key or $"+envFakeKey+" sets\n"+
 			"it), and logs one line per request on standard error. An --addr beyond loopback\n"+
@@ -84,7 +84,7 @@ func (c *cli) fake(args []string) int {
 	} else {
 		c.stdout.printf("Fake Entity Studio at %s\n", url)
 		c.stdout.printf("  token endpoint  POST %s/api/v1/app/oauth\n", url)
-		c.stdout.printf("  SSI API         GET  %s/api/v1/did, POST %s/api/v1/did/create\n", url, url)
+		c.stdout.printf("  SSI API         %s/api/v1/did, …/credential, …/presentation\n", url)
 		c.stdout.printf("The fake's API key (a test credential that only this fake accepts):\n  %s\n", srv.APIKey())
 		c.stdout.printf("Try: eval \"$(entityauth fake --env &)\", or %s=<the fake's key> entityauth token --no-cache --base-url %s\n", envSecret, url)
 		c.stdout.printf("Stop with Ctrl-C.\n")
