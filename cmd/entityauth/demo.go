@@ -122,8 +122,11 @@ func (c *cli) runDemo(ctx context.Context) error {
 	w.printf("    -> revoked %v, %s\n", deref(st.Revoked), deref(st.Remarks))
 	w.printf("    Revocation is final; bringing it back fails with a typed error:\n")
 	_, err = sc.UpdateCredentialStatus(ctx, id, ssiapi.UpdateCredentialStatusRequest{Status: ssiapi.LIVE, IssuerDid: created.Did, VerificationMethodId: vm})
-	if !errors.Is(err, ssi.ErrValidation) {
-		return fmt.Errorf("reinstating a revoked credential: %v; want ssi.ErrValidation", err)
+	switch {
+	case err == nil:
+		return errors.New("reinstating a revoked credential succeeded; want ssi.ErrValidation")
+	case !errors.Is(err, ssi.ErrValidation):
+		return fmt.Errorf("reinstating a revoked credential: %w; want ssi.ErrValidation", err)
 	}
 	w.printf("    -> errors.Is(err, ssi.ErrValidation): true\n")
 
