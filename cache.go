@@ -461,6 +461,15 @@ func (m *memoryCache) Lock(_ context.Context, key string, ttl time.Duration) (fu
 	}, nil
 }
 
+// evict removes key's entry if holds reports that it holds a rejected token.
+func (m *memoryCache) evict(key string, holds func(entry []byte) bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e, ok := m.entries[key]; ok && holds(e.data) {
+		delete(m.entries, key)
+	}
+}
+
 // changed returns a channel that is closed at the next Store or unlock of key.
 func (m *memoryCache) changed(key string) <-chan struct{} {
 	m.mu.Lock()

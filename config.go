@@ -57,6 +57,7 @@ type Config struct {
 
 	// Origin is optional. It is sent on token requests, and by Config.Client
 	// on API requests; the SSI API refuses origins that the app does not allow.
+	// It must not hold a line break or another control character.
 	Origin string
 
 	// APIHosts, if not empty, lists the SSI API hosts that Config.Client may
@@ -141,6 +142,15 @@ func (c *Config) Token(ctx context.Context) (*oauth2.Token, error) {
 	return res.token(), nil
 }
 
+// Validate reports whether c can be used, without any network: it returns the
+// error that [Config.Token], and every call of a [TokenSource] built from c,
+// would return at once, such as [ErrMissingKey], [ErrInsecureURL] or
+// [ErrInvalidConfig], or nil. Call it at start-up to fail fast.
+func (c *Config) Validate() error {
+	_, err := c.newFetcher(context.Background())
+	return err
+}
+
 // validate checks the Config and returns the normalised base URL.
 func (c *Config) validate() (string, error) {
 	if c.APISecretKey == "" {
@@ -155,6 +165,9 @@ func (c *Config) validate() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if strings.ContainsFunc(c.Origin, isControl) {
+		return "", fmt.Errorf("%w: Origin holds a line break or another control character", ErrInvalidConfig)
+	}
 	if c.Lifetime != 0 && (c.Lifetime < time.Hour || c.Lifetime > maxLifetime || c.Lifetime%time.Hour != 0) {
 		return "", fmt.Errorf("%w: Lifetime %v is not a whole number of hours between 1 and %d", ErrInvalidConfig, c.Lifetime, int(maxLifetime/time.Hour))
 	}
@@ -166,6 +179,10 @@ func (c *Config) validate() (string, error) {
 	}
 	return base, nil
 }
+
+// isControl reports whether r is an ASCII control character, which no header
+// value may hold (CR and LF would end the header).
+func isControl(r rune) bool { return r < ' ' || r == 0x7f }
 
 // checkBaseURL returns the base URL without a trailing slash, or an error if
 // it is not https or plain http to loopback.

@@ -292,6 +292,9 @@ func (c *countingTransport) RoundTrip(*http.Request) (*http.Response, error) {
 	return nil, errors.New("no network in this test")
 }
 
+// TestConfigValidation checks that each unusable Config fails Token,
+// TokenSource and Validate with the same typed error and no request, and that
+// Validate passes each usable one.
 func TestConfigValidation(t *testing.T) {
 	const key = "k.v"
 	tests := []struct {
@@ -312,6 +315,12 @@ func TestConfigValidation(t *testing.T) {
 		{"lifetime not whole hours", Config{APISecretKey: key, Lifetime: 90 * time.Minute}, ErrInvalidConfig},
 		{"lifetime too long", Config{APISecretKey: key, Lifetime: 745 * time.Hour}, ErrInvalidConfig},
 		{"negative attempts", Config{APISecretKey: key, MaxAttempts: -1}, ErrInvalidConfig},
+		{"negative refresh timeout", Config{APISecretKey: key, RefreshTimeout: -time.Second}, ErrInvalidConfig},
+		{"origin with CR LF", Config{APISecretKey: key, Origin: "https://app.example\r\nX-Injected: 1"}, ErrInvalidConfig},
+		{"origin with LF", Config{APISecretKey: key, Origin: "https://app.example\n"}, ErrInvalidConfig},
+		{"origin with CR", Config{APISecretKey: key, Origin: "https://app.example\r"}, ErrInvalidConfig},
+		{"origin with NUL", Config{APISecretKey: key, Origin: "https://app.example\x00"}, ErrInvalidConfig},
+		{"origin", Config{APISecretKey: key, Origin: "https://app.example:8443"}, nil},
 		{"https", Config{APISecretKey: key, BaseURL: "https://example.com/prefix/"}, nil},
 		{"default URL", Config{APISecretKey: key, Lifetime: 744 * time.Hour}, nil},
 		{"http localhost", Config{APISecretKey: key, BaseURL: "http://LOCALHOST:8080"}, nil},
@@ -326,15 +335,19 @@ func TestConfigValidation(t *testing.T) {
 			if c.MaxAttempts == 0 {
 				c.MaxAttempts = 1
 			}
+			verr := c.Validate()
 			_, err := c.Token(context.Background())
 			if tt.want == nil {
-				if ct.n.Load() != 1 {
-					t.Errorf("requests = %d, error %v; want 1 (a valid config)", ct.n.Load(), err)
+				if ct.n.Load() != 1 || verr != nil {
+					t.Errorf("requests = %d, error %v, Validate = %v; want 1 request and nil (a valid config)", ct.n.Load(), err, verr)
 				}
 				return
 			}
 			if !errors.Is(err, tt.want) {
 				t.Errorf("Token error = %v; want %v", err, tt.want)
+			}
+			if !errors.Is(verr, tt.want) || verr.Error() != err.Error() {
+				t.Errorf("Validate = %v; want Token's error %v", verr, err)
 			}
 			if ct.n.Load() != 0 {
 				t.Errorf("requests = %d; want 0 (refused before any connection)", ct.n.Load())
@@ -356,6 +369,40 @@ func TestConfigTokenUsesContextHTTPClient(t *testing.T) {
 		ctx := context.WithValue(context.Background(), oauth2.HTTPClient, srv.Client())
 		if _, err := c.Token(ctx); err != nil {
 			t.Fatalf("Token with the client in ctx: %v", err)
+		}
+	})
+}
+
+// TestConfigOriginWithLineBreakFailsAtOnce (issue 12, case 9): an Origin with
+// CR or LF is ErrInvalidConfig at once, with no request and no retry, from
+// Token, a TokenSource and a Client alike.
+func TestConfigOriginWithLineBreakFailsAtOnce(t *testing.T) {
+	bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
+		c := configFor(srv)
+		c.Origin = "https://app.example\r\nX-Injected: 1"
+		start := time.Now()
+		if _, err := c.Token(t.Context()); !errors.Is(err, ErrInvalidConfig) {
+			t.Errorf("Token error = %v; want ErrInvalidConfig", err)
+		}
+		if _, err := c.TokenSource(t.Context()).Token(); !errors.Is(err, ErrInvalidConfig) {
+			t.Errorf("TokenSource.Token error = %v; want ErrInvalidConfig", err)
+		}
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+didPath, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := c.Client(t.Context()).Do(req)
+		if err == nil {
+			_ = resp.Body.Close()
+		}
+		if !errors.Is(err, ErrInvalidConfig) {
+			t.Errorf("Client error = %v; want ErrInvalidConfig", err)
+		}
+		if waited := time.Since(start); waited != 0 {
+			t.Errorf("waited %v; want 0 (no retry)", waited)
+		}
+		if got := len(srv.Requests()); got != 0 {
+			t.Errorf("requests = %d; want 0", got)
 		}
 	})
 }

@@ -82,3 +82,19 @@ func ExampleError() {
 	// true
 	// 401 Unauthorized
 }
+
+// ExampleConfig_Validate checks a Config at start-up, with no network: a
+// plain-http base URL off loopback would be refused by the first Token call.
+func ExampleConfig_Validate() {
+	cfg := &entityauth.Config{APISecretKey: "app-key", BaseURL: "http://api.example.com"}
+	if err := cfg.Validate(); err != nil {
+		fmt.Println(err)
+		fmt.Println(errors.Is(err, entityauth.ErrInsecureURL))
+	}
+	cfg.BaseURL = "https://api.example.com"
+	fmt.Println(cfg.Validate())
+	// Output:
+	// entityauth: insecure base URL: "http://api.example.com": plain http is allowed only to localhost, 127.0.0.0/8 and ::1
+	// true
+	// <nil>
+}

@@ -45,7 +45,7 @@ type faultRow struct {
 	network   bool
 	message   string // a substring of err.Error(), if not ""
 
-	attempts int // requests made, as RefreshEvent.Attempts reports them
+	attempts int // requests made, as RefreshEvent.Attempts reports them; 0: no refresh at all
 	requests int // requests the server recorded; -1 means attempts
 	// The virtual time the caller waited lies in [min, max].
 	min, max time.Duration
@@ -215,6 +215,24 @@ var faultMatrix = []faultRow{
 		token: true, expiresIn: 3600500 * time.Millisecond, attempts: 1, requests: -1,
 	},
 	{name: "200 with a string expiresIn", faults: faults(tokenBody(`"14400"`)), is: []error{ErrInvalidResponse}, attempts: 1, requests: -1},
+	{
+		// The error must quote nothing of a 200 body: here the tokenType
+		// holds the token's signature.
+		name: "200 with a tokenType holding a secret",
+		faults: faults(entityauthtest.Fault{
+			Body:        `{"access_token":"` + canaryToken + `","expiresIn":14400,"tokenType":"x` + canaryToken[strings.LastIndexByte(canaryToken, '.')+1:] + `"}`,
+			ContentType: "application/json",
+		}),
+		is: []error{ErrInvalidResponse}, attempts: 1, requests: -1,
+	},
+	{
+		name: "Origin with CR LF: refused before any request",
+		setup: func(_ *testing.T, c *Config, _ *entityauthtest.Server) {
+			c.Origin = "https://app.example\r\nX-Injected: 1"
+		},
+		is: []error{ErrInvalidConfig}, message: "Origin",
+		attempts: 0, requests: 0,
+	},
 	{
 		name:     "200 larger than 1 MiB",
 		faults:   faults(entityauthtest.Fault{Oversize: maxBodySize + 1}),
@@ -408,11 +426,16 @@ func runFaultRow(t *testing.T, row faultRow) {
 			checkFaultError(t, row, err)
 		}
 
-		if len(events) != 1 {
-			t.Fatalf("refresh events = %d; want 1", len(events))
+		// A Config error ends every call before any refresh starts.
+		wantEvents := 1
+		if row.attempts == 0 {
+			wantEvents = 0
 		}
-		if got := events[0].Attempts; got != row.attempts {
-			t.Errorf("attempts = %d; want %d", got, row.attempts)
+		if len(events) != wantEvents {
+			t.Fatalf("refresh events = %d; want %d", len(events), wantEvents)
+		}
+		if wantEvents == 1 && events[0].Attempts != row.attempts {
+			t.Errorf("attempts = %d; want %d", events[0].Attempts, row.attempts)
 		}
 		wantRequests := row.requests
 		if wantRequests < 0 {

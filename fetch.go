@@ -79,8 +79,9 @@ func (f *fetcher) once(ctx context.Context) (*result, error) {
 	return decodeToken(resp.Header.Get("Content-Type"), body, sent)
 }
 
-// decodeToken decodes a 2xx body. Its errors never quote the body, which
-// may hold a token.
+// decodeToken decodes a 2xx body. Its errors quote nothing of the body, which
+// may hold a token: not a value, not a part of one (field names come from
+// the response type, never from the body).
 func decodeToken(contentType string, body []byte, sent time.Time) (*result, error) {
 	if contentType != "" {
 		mt, _, err := mime.ParseMediaType(contentType)
@@ -109,10 +110,10 @@ func decodeToken(contentType string, body []byte, sent time.Time) (*result, erro
 		}
 	}
 	if tr.TokenType != "" && !strings.EqualFold(tr.TokenType, "bearer") {
-		return nil, fmt.Errorf("%w: tokenType %q is not Bearer", ErrInvalidResponse, sanitize(tr.TokenType, 32))
+		return nil, fmt.Errorf("%w: tokenType is not Bearer", ErrInvalidResponse)
 	}
 	if math.IsNaN(tr.ExpiresIn) || tr.ExpiresIn < minExpiresIn.Seconds() || tr.ExpiresIn > maxExpiresIn.Seconds() {
-		return nil, fmt.Errorf("%w: expiresIn %v is missing, under %v, or longer than %v", ErrInvalidResponse, tr.ExpiresIn, minExpiresIn, maxExpiresIn)
+		return nil, fmt.Errorf("%w: expiresIn is missing, under %v, or longer than %v", ErrInvalidResponse, minExpiresIn, maxExpiresIn)
 	}
 	lifetime := time.Duration(tr.ExpiresIn * float64(time.Second))
 	sent = sent.Round(0) // validity is a wall-clock fact: see entry

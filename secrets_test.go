@@ -219,6 +219,19 @@ func TestSecretsNeverInClear(t *testing.T) {
 		_ = call(client, http.MethodPost, did+"/create", `{"namespace":"testnet"}`)
 		srv.DropSessions()
 		_ = call(client, http.MethodGet, did, "")
+		// A 401 whose refresh fails: the caller gets the 401, and the log
+		// the token endpoint's error, which echoes the key.
+		time.Sleep(time.Minute)
+		srv.DropSessions()
+		srv.Enqueue(entityauthtest.TokenEndpoint, entityauthtest.Fault{Status: 401, JSON: map[string]any{
+			"statusCode": 401, "message": []string{"no app for key " + secretKey}, "error": secretKey,
+		}})
+		_ = call(client, http.MethodGet, did, "")
+		logMu.Lock()
+		if !strings.Contains(logs.String(), "no fresh token came") {
+			t.Errorf("the log has no record of the 401 whose refresh failed")
+		}
+		logMu.Unlock()
 		srv.SetCredits(false)
 		_ = call(client, http.MethodGet, did, "")
 		srv.SetCredits(true)
@@ -244,6 +257,7 @@ func TestSecretsNeverInClear(t *testing.T) {
 			{Body: `{"access_token":"` + canaryJWT, ContentType: "application/json"},
 			{Body: `{"access_token":"` + canaryJWT + `","expiresIn":"soon"}`, ContentType: "application/json"},
 			{Body: `{"access_token":"` + canaryJWT + `","expiresIn":14400,"tokenType":"mac ` + canaryJWT + `"}`, ContentType: "application/json"},
+			{Body: `{"access_token":"` + canaryJWT + `","expiresIn":14400,"tokenType":"x` + canaryJWT[strings.LastIndexByte(canaryJWT, '.')+1:] + `"}`, ContentType: "application/json"},
 			{Body: `{"access_token":"` + canaryJWT + `","expiresIn":14400}`, ContentType: "text/html"},
 			{Oversize: 2 << 20},
 			{Drop: true},
@@ -269,6 +283,7 @@ func TestSecretsNeverInClear(t *testing.T) {
 			{APISecretKey: secretKey, BaseURL: "https://api.example.com/?key=" + secretKey},
 			{APISecretKey: secretKey + " ", BaseURL: srv.URL},
 			{APISecretKey: secretKey, BaseURL: srv.URL, Lifetime: time.Minute},
+			{APISecretKey: secretKey, BaseURL: srv.URL, Origin: "https://app.example\r\nX-Injected: 1"},
 		} {
 			_, err := bad.Token(t.Context())
 			if err == nil {

@@ -185,6 +185,10 @@ func (s *TokenSource) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 // because an API answered 401 to it, and reports whether it did. The next
 // call then fetches a new token. A burst of calls for the same token costs one
 // fetch: once the cache holds another token, Invalidate does nothing.
+//
+// The token is dropped from the process's memory cache too, so that sources
+// built later from an equal Config do not pick it up. A [Cache] of the
+// caller's keeps it until a newer token replaces it; this source skips it.
 func (s *TokenSource) Invalidate(rejected *oauth2.Token) bool {
 	if rejected == nil || rejected.AccessToken == "" {
 		return false
@@ -197,6 +201,12 @@ func (s *TokenSource) Invalidate(rejected *oauth2.Token) bool {
 	}
 	s.cur.Store(nil)
 	s.rejected = rejected.AccessToken
+	if m, ok := s.cache.(*memoryCache); ok {
+		m.evict(s.cacheKey, func(data []byte) bool {
+			res, err := open(s.aead, s.cacheKey, data)
+			return err == nil && res.accessToken == rejected.AccessToken
+		})
+	}
 	return true
 }
 

@@ -486,6 +486,36 @@ func TestTokenSourcesShare(t *testing.T) {
 	})
 }
 
+// TestTokenSourcesSkipInvalidated checks that a token one source invalidated
+// is not handed to a source built later from an equal Config, as it would be
+// if it stayed in the process's memory cache.
+func TestTokenSourcesSkipInvalidated(t *testing.T) {
+	bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
+		first := mustToken(t, configFor(srv).TokenSource(t.Context()))
+		time.Sleep(2 * time.Second) // the server issues identical tokens within a second
+		a := configFor(srv).TokenSource(t.Context())
+		if tok := mustToken(t, a); tok.AccessToken != first.AccessToken {
+			t.Fatal("a second source did not share the first token")
+		}
+		if !a.Invalidate(first) {
+			t.Fatal("Invalidate(current token) = false; want true")
+		}
+		b := configFor(srv).TokenSource(t.Context())
+		if tok := mustToken(t, b); tok.AccessToken == first.AccessToken {
+			t.Error("a source built after Invalidate got the rejected token")
+		}
+		if got := srv.TokenRequests(); got != 2 {
+			t.Errorf("token requests = %d; want 2", got)
+		}
+		if tok := mustToken(t, a); tok.AccessToken == first.AccessToken {
+			t.Error("the invalidating source got the rejected token back")
+		}
+		if got := srv.TokenRequests(); got != 2 {
+			t.Errorf("token requests after both sources refreshed = %d; want 2 (shared)", got)
+		}
+	})
+}
+
 // TestTokenSourcesShareOneFlight checks that concurrent callers of distinct
 // sources of one Config share one request.
 func TestTokenSourcesShareOneFlight(t *testing.T) {

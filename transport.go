@@ -1,6 +1,7 @@
 package entityauth
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,7 +11,9 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/oauth2"
 )
@@ -19,9 +22,30 @@ import (
 // to a host that is not in [Transport.AllowedHosts]. No token is sent.
 var ErrHostNotAllowed = errors.New("entityauth: host not allowed")
 
-// maxDrain is how much of a rejected 401 response body is read before it is
-// closed, so that its connection can be reused.
-const maxDrain = 64 << 10
+// max401Body is how much of the body of a 401 answer is read and kept while
+// the request waits for a fresh token, so that the answer can still go back
+// to the caller if no token comes. A longer body is not read, and the 401
+// goes back unread, without a retry.
+const max401Body = 64 << 10
+
+// maxRedirectChain bounds the walk back to the original request of a
+// redirect; http.Client itself stops after 10 redirects.
+const maxRedirectChain = 64
+
+// Bounds on the refreshes that 401 answers trigger. A token that the API
+// rejects at once, before it ever accepted it, while the token is fresh, is
+// not the problem (a wrong Origin, an app the API does not serve): a new
+// token would be rejected too, and each one spends the token endpoint's rate
+// limit.
+const (
+	// freshTokenAge: a 401 to a token of a [*TokenSource] that was issued
+	// less than this long ago, and that the Transport has never seen
+	// accepted, triggers no refresh.
+	freshTokenAge = time.Minute
+	// min401RefreshInterval: a Transport invalidates a token after a 401 at
+	// most once per this interval.
+	min401RefreshInterval = time.Minute
+)
 
 // tokenContexter is a token source whose waits can be bounded by a context, as
 // [*TokenSource] is.
@@ -35,10 +59,30 @@ type invalidator interface {
 	Invalidate(rejected *oauth2.Token) bool
 }
 
+// issuer is a token source that tells when the token it serves was issued,
+// as [*TokenSource] does. The Transport uses it to bound the refreshes that
+// 401 answers trigger.
+type issuer interface {
+	issuedAt(tok *oauth2.Token) (issued time.Time, current bool)
+}
+
+// issuedAt reports when tok was issued, if tok is the token that s serves;
+// current is false when s holds another token or none (it was invalidated,
+// or a refresh replaced it). Tokens are compared by identity, not by text:
+// the token service issues byte-identical tokens within one second, and a
+// refresh that brought the same text is still a refresh.
+func (s *TokenSource) issuedAt(tok *oauth2.Token) (issued time.Time, current bool) {
+	e := s.cur.Load()
+	if e == nil || e.tok != tok {
+		return time.Time{}, false
+	}
+	return e.issued, true
+}
+
 // Transport is an [http.RoundTripper] that authenticates requests to the SSI
 // API. It sets "Authorization: Bearer <token>" (and Origin, when set) on every
-// request, and when the API answers 401 it drops the rejected token, fetches a
-// fresh one and sends the request once more.
+// request, and when the API answers 401 to a token that may have gone stale it
+// drops that token, fetches a fresh one and sends the request once more.
 //
 // Most users call [Config.Client], which builds a Transport. Build one directly
 // to compose your own stack, for example with tracing or retry middleware:
@@ -49,10 +93,13 @@ type invalidator interface {
 //	}}
 //
 // A Transport refuses to attach a token to a plain-http request unless its host
-// is loopback, and it never sends the API secret key. When the [http.Client]
-// follows a redirect to a host other than the original one, the redirected
-// request is sent without the token, unless that host is in AllowedHosts (in
-// which case it gets the token as any other allowed host does).
+// is loopback, and it never sends the API secret key (X-Api-Secret-Key is
+// removed in whatever spelling of its name the request carries it). When the
+// [http.Client] follows a redirect to a host other than the original one, the
+// redirected request is sent without the token, unless that host is in
+// AllowedHosts (in which case it gets the token as any other allowed host
+// does). A redirect whose original host cannot be told (a base transport that
+// returns responses without their Request) counts as going to another host.
 //
 // A Transport is safe for concurrent use. Its fields must not change after its
 // first use.
@@ -81,7 +128,12 @@ type Transport struct {
 	// debug and info level. It never records a token or a key.
 	Logger *slog.Logger
 
-	cached atomic.Pointer[headerValues]
+	cached   atomic.Pointer[headerValues]
+	accepted atomic.Pointer[oauth2.Token] // the last token the API accepted
+
+	mu          sync.Mutex    // guards the two fields below
+	rejected    *oauth2.Token // the token last invalidated after a 401
+	lastRefresh time.Time     // when a 401 last led to an invalidation
 }
 
 var _ http.RoundTripper = (*Transport)(nil)
@@ -89,11 +141,21 @@ var _ http.RoundTripper = (*Transport)(nil)
 // RoundTrip authenticates req and sends it through t.Base. It implements
 // [http.RoundTripper]: it does not modify req, and it closes req.Body.
 //
-// When the answer is 401 and the body of req can be sent again (it has none,
-// or req.GetBody is set), RoundTrip drains and closes that answer, invalidates
-// the token it used, fetches a fresh one and sends req once more, even if the
-// fresh token is byte for byte the old one. The second answer is returned as it
-// is, whatever its status. Other statuses, 400 and 403 among them, are never
+// A 401 answer goes back to the caller as it is, whatever happens to the
+// token. A 401 drops the token it rejected ([TokenSource.Invalidate]), so
+// that the next request uses a new one, and if the body of req can be sent
+// again (it has none, or req.GetBody is set), RoundTrip fetches a fresh token
+// and sends req once more, even if the fresh token is byte for byte the old
+// one; the second answer is returned as it is, whatever its status. If no
+// fresh token comes (the token endpoint fails, or the request's context ends),
+// the first 401 is returned, never the token error.
+//
+// Refreshes after 401 are bounded, so that a lasting 401 (a wrong Origin, an
+// app the API does not serve) does not spend the token endpoint's rate limit:
+// a 401 to a token of a [*TokenSource] that was issued less than a minute ago
+// and that this Transport has never seen accepted changes nothing, and a
+// Transport invalidates at most one token a minute. A burst of 401s to one
+// token costs one refresh. Other statuses, 400 and 403 among them, are never
 // retried, because a new token does not fix them.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	closeBody := func() {
@@ -127,31 +189,90 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	resp, err := t.base().RoundTrip(t.prepare(req, tok))
-	if err != nil || resp.StatusCode != http.StatusUnauthorized {
-		return resp, err
-	}
-	inv, ok := t.Source.(invalidator)
-	if !ok || !replayable(req) {
-		return resp, nil
-	}
-
-	drain(resp)
-	invalidated := inv.Invalidate(tok)
-	t.log(ctx, slog.LevelInfo, "entityauth: API answered 401; retrying once with a fresh token", req,
-		slog.Bool("invalidated", invalidated))
-	fresh, err := t.token(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.accept(tok, resp.StatusCode)
+		return resp, nil
+	}
+	inv, ok := t.Source.(invalidator)
+	if !ok {
+		return resp, nil
+	}
+	if !t.refreshAfter401(tok, inv) {
+		t.log(ctx, slog.LevelDebug, "entityauth: API answered 401; not refreshing a fresh token, or within a minute of the last refresh", req)
+		return resp, nil
+	}
+	if !replayable(req) {
+		t.log(ctx, slog.LevelInfo, "entityauth: API answered 401; token dropped, body cannot be replayed", req)
+		return resp, nil
+	}
+	rejected, kept := keep401(resp)
+	if !kept {
+		return rejected, nil
+	}
+	t.log(ctx, slog.LevelInfo, "entityauth: API answered 401; retrying once with a fresh token", req)
+	fresh, err := t.token(ctx)
+	if err != nil {
+		t.log(ctx, slog.LevelWarn, "entityauth: API answered 401 and no fresh token came; returning the 401", req,
+			slog.String("error", err.Error()))
+		return rejected, nil
 	}
 	retry := t.prepare(req, fresh)
 	if req.Body != nil && req.Body != http.NoBody {
 		body, err := req.GetBody()
 		if err != nil {
-			return nil, fmt.Errorf("entityauth: replay request body: %w", err)
+			t.log(ctx, slog.LevelWarn, "entityauth: API answered 401 and the body cannot be replayed; returning the 401", req,
+				slog.String("error", err.Error()))
+			return rejected, nil
 		}
 		retry.Body = body
 	}
+	_ = rejected.Body.Close()
 	return t.base().RoundTrip(retry)
+}
+
+// accept records that the API accepted tok: any answer below 500 but 401
+// means that the token passed.
+func (t *Transport) accept(tok *oauth2.Token, status int) {
+	if status < 500 && t.accepted.Load() != tok {
+		t.accepted.Store(tok)
+	}
+}
+
+// wasAccepted reports whether the last token that the API accepted is tok.
+func (t *Transport) wasAccepted(tok *oauth2.Token) bool {
+	a := t.accepted.Load()
+	return a != nil && a.AccessToken == tok.AccessToken
+}
+
+// refreshAfter401 decides whether a 401 to a request sent with tok is worth
+// a new token. If it is, it invalidates tok, unless the source already serves
+// another token, and it reports true: the request may be sent again with the
+// source's next token.
+func (t *Transport) refreshAfter401(tok *oauth2.Token, inv invalidator) bool {
+	if src, ok := t.Source.(issuer); ok {
+		issued, current := src.issuedAt(tok)
+		if !current {
+			return true // another request dropped it already, or a refresh replaced it
+		}
+		if time.Since(issued) < freshTokenAge && !t.wasAccepted(tok) {
+			return false
+		}
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.rejected == tok {
+		return true // another request of this burst invalidated it
+	}
+	now := time.Now()
+	if !t.lastRefresh.IsZero() && now.Sub(t.lastRefresh) < min401RefreshInterval {
+		return false
+	}
+	t.rejected, t.lastRefresh = tok, now
+	inv.Invalidate(tok)
+	return true
 }
 
 // token gets a token from t.Source, bounded by ctx when the source allows it.
@@ -180,11 +301,10 @@ func (t *Transport) token(ctx context.Context) (*oauth2.Token, error) {
 func (t *Transport) prepare(req *http.Request, tok *oauth2.Token) *http.Request {
 	r := new(http.Request)
 	*r = *req
-	r.Header = make(http.Header, len(req.Header)+2)
-	for k, v := range req.Header {
-		r.Header[k] = v
+	r.Header = withoutSecret(req.Header, 2)
+	if req.Trailer != nil {
+		r.Trailer = withoutSecret(req.Trailer, 0)
 	}
-	r.Header.Del(secretHeader)
 	if tok == nil {
 		r.Header.Del("Authorization")
 		return r
@@ -195,6 +315,19 @@ func (t *Transport) prepare(req *http.Request, tok *oauth2.Token) *http.Request 
 		r.Header["Origin"] = h.origin
 	}
 	return r
+}
+
+// withoutSecret returns a copy of h without the secret header, whatever the
+// spelling of its name, with room for extra more keys. The values are shared.
+func withoutSecret(h http.Header, extra int) http.Header {
+	out := make(http.Header, len(h)+extra)
+	for k, v := range h {
+		if len(k) == len(secretHeader) && strings.EqualFold(k, secretHeader) {
+			continue
+		}
+		out[k] = v
+	}
+	return out
 }
 
 // headerValues are the header values that a Transport sets for one token.
@@ -258,16 +391,19 @@ func hostAllowed(allowed []string, u *url.URL) bool {
 }
 
 // isCrossHostRedirect reports whether req is a redirect, followed by an
-// http.Client, to a host other than the one of the original request.
+// http.Client, to a host other than the one of the original request. A
+// redirect whose original request cannot be found (a response without its
+// Request), or that lies more than maxRedirectChain requests back, counts as
+// going to another host.
 func isCrossHostRedirect(req *http.Request) bool {
-	if req.Response == nil || req.Response.Request == nil || req.Response.Request.URL == nil {
-		return false
-	}
-	first := req.Response.Request
-	for first.Response != nil && first.Response.Request != nil {
+	first := req
+	for n := 0; first.Response != nil; n++ {
 		first = first.Response.Request
+		if first == nil || first.URL == nil || n == maxRedirectChain {
+			return true
+		}
 	}
-	return !strings.EqualFold(first.URL.Host, req.URL.Host)
+	return first != req && !strings.EqualFold(first.URL.Host, req.URL.Host)
 }
 
 // replayable reports whether req's body can be sent a second time.
@@ -275,11 +411,25 @@ func replayable(req *http.Request) bool {
 	return req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
 }
 
-// drain reads a little of resp's body and closes it, so that the connection
-// can be reused.
-func drain(resp *http.Response) {
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
+// keep401 reads the body of a 401 answer into memory, so that the answer can
+// still be returned after its connection is released. If the body is longer
+// than max401Body, or cannot be read, it returns resp with its body whole
+// (the part read, then the rest) and kept false.
+func keep401(resp *http.Response) (_ *http.Response, kept bool) {
+	body, err := io.ReadAll(io.LimitReader(resp.Body, max401Body+1))
+	if err != nil || len(body) > max401Body {
+		resp.Body = readCloser{io.MultiReader(bytes.NewReader(body), resp.Body), resp.Body}
+		return resp, false
+	}
 	_ = resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	return resp, true
+}
+
+// readCloser joins a Reader and the Closer of the body it reads.
+type readCloser struct {
+	io.Reader
+	io.Closer
 }
 
 // Client returns an HTTP client for the SSI API that authenticates every

@@ -131,23 +131,6 @@ func TestClientRecoversDroppedSession(t *testing.T) {
 	})
 }
 
-func TestClientRetriesLasting401Once(t *testing.T) {
-	bubble(t, entityauthtest.Options{AllowedOrigins: []string{allowedOrigin}}, func(t *testing.T, srv *entityauthtest.Server) {
-		cfg := configFor(srv)
-		cfg.Origin = "https://evil.example"
-		client := cfg.Client(t.Context())
-		if got := get(t, client, srv.URL+didPath); got != http.StatusUnauthorized {
-			t.Fatalf("GET = %d; want 401", got)
-		}
-		if got := srv.APIRequests(); got != 2 {
-			t.Errorf("API requests = %d; want 2 (one retry, no loop)", got)
-		}
-		if got := srv.TokenRequests(); got != 2 {
-			t.Errorf("token requests = %d; want 2", got)
-		}
-	})
-}
-
 func TestClientDoesNotRetry400Or403(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -182,26 +165,28 @@ func TestClientDoesNotRetry400Or403(t *testing.T) {
 	}
 }
 
-// recordingAPI is a real HTTP server that answers 401 to the first n requests
-// and 201 after, and records each request's body and Authorization header.
+// recordingAPI is a real HTTP server that answers 201, or 401 while its
+// reject budget lasts, and records each request's body and Authorization
+// header.
 type recordingAPI struct {
 	*httptest.Server
 	mu     sync.Mutex
 	bodies []string
 	auths  []string
-	fail   int
+	reject int // the number of requests still to answer 401
 }
 
-func newRecordingAPI(t *testing.T, fail int) *recordingAPI {
-	a := &recordingAPI{fail: fail}
+func newRecordingAPI(t *testing.T) *recordingAPI {
+	a := &recordingAPI{}
 	a.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 		a.mu.Lock()
 		a.bodies = append(a.bodies, string(body))
 		a.auths = append(a.auths, r.Header.Get("Authorization"))
-		n := len(a.bodies)
+		reject := a.reject > 0
+		a.reject--
 		a.mu.Unlock()
-		if n <= a.fail {
+		if reject {
 			w.WriteHeader(http.StatusUnauthorized)
 			_, _ = io.WriteString(w, `{"statusCode":401,"message":["Token expired"],"error":"Unauthorized"}`)
 			return
@@ -212,26 +197,52 @@ func newRecordingAPI(t *testing.T, fail int) *recordingAPI {
 	return a
 }
 
-func TestClientReplaysPostBody(t *testing.T) {
-	srv := entityauthtest.Start(t, entityauthtest.Options{})
-	api := newRecordingAPI(t, 1)
-	client := configFor(srv).Client(t.Context())
+// rejectNext makes a answer 401 to its next n requests.
+func (a *recordingAPI) rejectNext(n int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.reject = n
+}
 
-	const payload = `{"namespace":"testnet"}`
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, api.URL+createPath, strings.NewReader(payload))
+// post sends body to url through client as a POST and returns the status.
+// A one-shot body is read through a plain io.Reader, which gets no GetBody,
+// so that it cannot be sent twice.
+func post(t *testing.T, client *http.Client, url, body string, oneShot bool) int {
+	t.Helper()
+	var r io.Reader = strings.NewReader(body)
+	if oneShot {
+		r = io.MultiReader(r)
+	}
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, url, r)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("POST %s: %v", url, err)
 	}
+	_, _ = io.Copy(io.Discard, resp.Body)
 	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("POST = %d; want 201", resp.StatusCode)
+	return resp.StatusCode
+}
+
+// TestClientReplaysPostBody: a token that the API accepted and then rejects
+// is dropped, and the POST is sent again, with its body, under a fresh token.
+func TestClientReplaysPostBody(t *testing.T) {
+	srv := entityauthtest.Start(t, entityauthtest.Options{})
+	api := newRecordingAPI(t)
+	client := configFor(srv).Client(t.Context())
+
+	const payload = `{"namespace":"testnet"}`
+	if got := post(t, client, api.URL+createPath, payload, false); got != http.StatusCreated {
+		t.Fatalf("first POST = %d; want 201", got)
 	}
-	if len(api.bodies) != 2 {
-		t.Fatalf("API requests = %d; want 2", len(api.bodies))
+	api.rejectNext(1)
+	if got := post(t, client, api.URL+createPath, payload, false); got != http.StatusCreated {
+		t.Fatalf("POST after a 401 = %d; want 201", got)
+	}
+	if len(api.bodies) != 3 {
+		t.Fatalf("API requests = %d; want 3", len(api.bodies))
 	}
 	for i, b := range api.bodies {
 		if b != payload {
@@ -243,29 +254,153 @@ func TestClientReplaysPostBody(t *testing.T) {
 	}
 }
 
-func TestClientDoesNotReplayOneShotBody(t *testing.T) {
-	srv := entityauthtest.Start(t, entityauthtest.Options{})
-	api := newRecordingAPI(t, 1)
-	client := configFor(srv).Client(t.Context())
+// TestClientDropsTokenRejectedOnOneShotBody (issue 12, case 4): a 401 to a
+// request whose body cannot be sent again goes back to the caller as it is,
+// and the rejected token is dropped all the same, so that the next request
+// carries a fresh token instead of meeting 401 again.
+func TestClientDropsTokenRejectedOnOneShotBody(t *testing.T) {
+	bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
+		client := configFor(srv).Client(t.Context())
+		if got := get(t, client, srv.URL+didPath); got != http.StatusOK {
+			t.Fatalf("first GET = %d; want 200", got)
+		}
+		srv.DropSessions()
+		srv.ResetRequests()
+		if got := post(t, client, srv.URL+createPath, `{"namespace":"testnet"}`, true); got != http.StatusUnauthorized {
+			t.Fatalf("POST with a one-shot body = %d; want the 401 as it is", got)
+		}
+		if got := srv.APIRequests(); got != 1 {
+			t.Fatalf("API requests = %d; want 1 (no replay)", got)
+		}
+		if got := get(t, client, srv.URL+didPath); got != http.StatusOK {
+			t.Fatalf("GET after the 401 = %d; want 200", got)
+		}
+		if got := srv.APIRequests(); got != 2 {
+			t.Errorf("API requests = %d; want 2: the GET must carry a fresh token, not meet the 401 again", got)
+		}
+		if got := srv.TokenRequests(); got != 1 {
+			t.Errorf("token requests = %d; want 1", got)
+		}
+	})
+}
 
-	// An io.Reader that is not a *bytes.Reader, *strings.Reader or
-	// *bytes.Buffer gets no GetBody, so it cannot be sent twice.
-	body := io.MultiReader(strings.NewReader(`{"a":1}`))
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, api.URL+createPath, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusUnauthorized {
-		t.Errorf("POST = %d; want the 401 as it is", resp.StatusCode)
-	}
-	if len(api.bodies) != 1 {
-		t.Errorf("API requests = %d; want 1", len(api.bodies))
-	}
+// TestClientLasting401DoesNotStorm (issue 12, case 5): an API that always
+// answers 401 (here: an Origin that the app does not allow) gets 25 calls.
+// Each returns the server's 401 at once, the first token is the only one
+// fetched, and the token endpoint's rate limit stays unspent, so that a
+// well-configured client of the same address still gets its token. Later,
+// at most one refresh a minute follows.
+func TestClientLasting401DoesNotStorm(t *testing.T) {
+	bubble(t, entityauthtest.Options{AllowedOrigins: []string{allowedOrigin}}, func(t *testing.T, srv *entityauthtest.Server) {
+		cfg := configFor(srv)
+		cfg.Origin = "https://evil.example"
+		client := cfg.Client(t.Context())
+		const calls = 25
+		var slowest time.Duration
+		for i := range calls {
+			start := time.Now()
+			if got := get(t, client, srv.URL+didPath); got != http.StatusUnauthorized {
+				t.Fatalf("call %d = %d; want 401", i, got)
+			}
+			slowest = max(slowest, time.Since(start))
+		}
+		if slowest >= time.Second {
+			t.Errorf("slowest call took %v; want well under a second", slowest)
+		}
+		if got := srv.TokenRequests(); got > 2 {
+			t.Errorf("token requests for %d calls = %d; want at most 2", calls, got)
+		}
+		if got := srv.APIRequests(); got != calls {
+			t.Errorf("API requests = %d; want %d (no retry of a fresh token)", got, calls)
+		}
+		t.Logf("%d calls answered 401: %d token requests, slowest call %v (virtual)", calls, srv.TokenRequests(), slowest)
+
+		good := configFor(srv)
+		good.Origin = allowedOrigin
+		start := time.Now()
+		if got := get(t, good.Client(t.Context()), srv.URL+didPath); got != http.StatusOK || time.Since(start) > 0 {
+			t.Fatalf("GET by a well-configured client = %d after %v; want 200 at once", got, time.Since(start))
+		}
+
+		// Once the token is no longer fresh, a 401 may cost one refresh a
+		// minute, never more.
+		before := srv.TokenRequests()
+		const minutes = 5
+		for range minutes * 6 {
+			time.Sleep(10 * time.Second)
+			if got := get(t, client, srv.URL+didPath); got != http.StatusUnauthorized {
+				t.Fatalf("GET = %d; want 401", got)
+			}
+		}
+		if got := srv.TokenRequests() - before; got < 1 || got > minutes {
+			t.Errorf("token requests over %d minutes of 401s = %d; want 1 to %d", minutes, got, minutes)
+		}
+	})
+}
+
+// TestClient401RefreshesAtMostOnceAMinute: a Transport refreshes after 401s
+// to tokens that the API had accepted, but at most once a minute.
+func TestClient401RefreshesAtMostOnceAMinute(t *testing.T) {
+	bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
+		client := configFor(srv).Client(t.Context())
+		if got := get(t, client, srv.URL+didPath); got != http.StatusOK {
+			t.Fatalf("first GET = %d; want 200", got)
+		}
+		srv.DropSessions()
+		if got := get(t, client, srv.URL+didPath); got != http.StatusOK {
+			t.Fatalf("GET after a dropped session = %d; want 200 after one refresh", got)
+		}
+		srv.DropSessions()
+		if got := get(t, client, srv.URL+didPath); got != http.StatusUnauthorized {
+			t.Fatalf("GET after a second drop within the minute = %d; want 401 without a refresh", got)
+		}
+		if got := srv.TokenRequests(); got != 2 {
+			t.Errorf("token requests = %d; want 2", got)
+		}
+		time.Sleep(time.Minute)
+		if got := get(t, client, srv.URL+didPath); got != http.StatusOK {
+			t.Fatalf("GET a minute later = %d; want 200 after one refresh", got)
+		}
+		if got := srv.TokenRequests(); got != 3 {
+			t.Errorf("token requests = %d; want 3", got)
+		}
+	})
+}
+
+// TestClient401SurvivesFailedRefresh (issue 12, case 5): when the refresh
+// after a 401 fails, the caller gets the server's 401 answer, body and all,
+// never the token error.
+func TestClient401SurvivesFailedRefresh(t *testing.T) {
+	bubble(t, entityauthtest.Options{APIKey: canaryKey}, func(t *testing.T, srv *entityauthtest.Server) {
+		logger, buf := newLogger()
+		cfg := configFor(srv)
+		cfg.Logger = logger
+		client := cfg.Client(t.Context())
+		if got := get(t, client, srv.URL+didPath); got != http.StatusOK {
+			t.Fatalf("first GET = %d; want 200", got)
+		}
+		srv.DropSessions()
+		srv.Enqueue(entityauthtest.TokenEndpoint, entityauthtest.Fault{Status: 429, JSON: tooMany, RetryAfter: "3600"})
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+didPath, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("GET: %v; want the server's 401", err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(string(body), "Token expired") {
+			t.Errorf("GET = %d %q; want 401 with the server's message", resp.StatusCode, body)
+		}
+		if got := srv.TokenRequests(); got != 2 {
+			t.Errorf("token requests = %d; want 2", got)
+		}
+		if leak := findSecret(buf.String(), append([]string{canaryKey}, issuedTokens(srv)...)...); leak != "" {
+			t.Errorf("the log holds %s", leak)
+		}
+	})
 }
 
 func TestClientBurstOf401sCostsOneRefetch(t *testing.T) {
@@ -324,7 +459,7 @@ func TestTransportRefusesInsecureHosts(t *testing.T) {
 
 func TestTransportAllowedHosts(t *testing.T) {
 	srv := entityauthtest.Start(t, entityauthtest.Options{})
-	other := newRecordingAPI(t, 0)
+	other := newRecordingAPI(t)
 
 	cfg := configFor(srv)
 	cfg.APIHosts = []string{"localhost"}
@@ -356,7 +491,7 @@ func TestTransportAllowedHosts(t *testing.T) {
 // host is in APIHosts; a host outside a non-empty APIHosts is refused.
 func TestTransportRedirects(t *testing.T) {
 	srv := entityauthtest.Start(t, entityauthtest.Options{})
-	target := newRecordingAPI(t, 0)
+	target := newRecordingAPI(t)
 	redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		dst := target.URL
 		if r.URL.Path == "/same" {
@@ -540,5 +675,107 @@ func TestTransportPrintsNoToken(t *testing.T) {
 	}
 	if got := fmt.Sprint(tr); !strings.Contains(got, "oauth2.staticTokenSource") || !strings.Contains(got, allowedOrigin) {
 		t.Errorf("fmt.Sprint(tr) = %q; want the source's type and the origin", got)
+	}
+}
+
+// requestless is a base transport that returns its answers without their
+// Request, as some mocks and rewriting middleware do.
+type requestless struct{ base http.RoundTripper }
+
+func (r requestless) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := r.base.RoundTrip(req)
+	if resp != nil {
+		resp.Request = nil
+	}
+	return resp, err
+}
+
+// TestTransportRedirectOfUnknownOriginIsCrossHost (issue 12, case 6): when
+// the base transport's answers lack their Request, the origin of a redirect
+// cannot be told, and the redirected request goes without the token.
+func TestTransportRedirectOfUnknownOriginIsCrossHost(t *testing.T) {
+	srv := entityauthtest.Start(t, entityauthtest.Options{})
+	target := newRecordingAPI(t)
+	redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target.URL+createPath, http.StatusFound)
+	}))
+	t.Cleanup(redirector.Close)
+
+	client := &http.Client{Transport: &Transport{
+		Source: configFor(srv).TokenSource(t.Context()),
+		Base:   requestless{http.DefaultTransport},
+	}}
+	if got := get(t, client, redirector.URL+"/away"); got != http.StatusCreated {
+		t.Fatalf("redirected GET = %d; want 201", got)
+	}
+	if len(target.auths) != 1 || target.auths[0] != "" {
+		t.Errorf("the redirect's target got Authorization %.12q; want none", target.auths)
+	}
+}
+
+// headerRecorder is a real HTTP server that records every request's header
+// and trailer names.
+type headerRecorder struct {
+	*httptest.Server
+	mu    sync.Mutex
+	names []string
+	vals  []string
+}
+
+func newHeaderRecorder(t *testing.T) *headerRecorder {
+	h := &headerRecorder{}
+	h.Server = httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body) // trailers arrive after the body
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		for _, hdr := range []http.Header{r.Header, r.Trailer} {
+			for k, v := range hdr {
+				h.names = append(h.names, k)
+				h.vals = append(h.vals, v...)
+			}
+		}
+	}))
+	t.Cleanup(h.Close)
+	return h
+}
+
+// TestClientStripsSecretKeyInAnySpelling (issue 12, case 7): the API secret
+// key never leaves through the Client, whatever the spelling of the header's
+// name, in the header or in a trailer.
+func TestClientStripsSecretKeyInAnySpelling(t *testing.T) {
+	srv := entityauthtest.Start(t, entityauthtest.Options{APIKey: canaryKey})
+	api := newHeaderRecorder(t)
+	client := configFor(srv).Client(t.Context())
+	for _, name := range []string{"x-api-secret-key", "X-API-SECRET-KEY", "X-Api-Secret-Key", "x-Api-sEcReT-kEy"} {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, api.URL+createPath,
+			io.MultiReader(strings.NewReader(`{"a":1}`))) // no length: chunked, so trailers go out
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header[name] = []string{canaryKey}
+		req.Trailer = http.Header{name: {canaryKey}}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("POST with %s: %v", name, err)
+		}
+		_ = resp.Body.Close()
+		if got := req.Header[name]; len(got) != 1 || got[0] != canaryKey {
+			t.Errorf("RoundTrip modified the caller's request header %s", name)
+		}
+	}
+	api.mu.Lock()
+	defer api.mu.Unlock()
+	for _, n := range api.names {
+		if strings.EqualFold(n, secretHeader) {
+			t.Errorf("the API host got a %s header", n)
+		}
+	}
+	for _, v := range api.vals {
+		if findSecret(v, canaryKey) != "" {
+			t.Errorf("the API host got the API secret key")
+		}
+	}
+	if len(api.names) == 0 {
+		t.Fatal("the API host recorded no header")
 	}
 }

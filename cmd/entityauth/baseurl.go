@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
-
-	"github.com/entity-studio-go/entityauth"
 )
 
 // insecureURL completes a usage error for a base URL that the library
@@ -14,15 +12,16 @@ const insecureURL = "is neither https nor plain http to a loopback host (localho
 
 // urlProblem returns what makes raw unusable as a base URL in a way the
 // user can fix at the command line, or "" if it is a URL that the library
-// may still refuse (for its scheme or host). An empty raw means the default.
-func urlProblem(raw string) string {
+// may still refuse (for its scheme or host). An empty raw means the default;
+// example is a good value, for the message.
+func urlProblem(raw, example string) string {
 	if raw == "" {
 		return ""
 	}
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil || u.Scheme == "" || u.Host == "":
-		return "is not an absolute URL such as " + entityauth.DefaultBaseURL
+		return "is not an absolute URL such as " + example
 	case u.User != nil:
 		return "must not hold credentials (user:password@): the key goes in $" + envSecret
 	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":

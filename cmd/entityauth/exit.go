@@ -16,6 +16,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/entity-studio-go/entityauth"
+	"github.com/entity-studio-go/entityauth/ssi"
 )
 
 // Exit statuses.
@@ -51,6 +52,13 @@ func failure(err error) (code int, hint string) {
 	if errors.As(err, &re) && re.Response != nil {
 		return statusFailure(re.Response.StatusCode, err)
 	}
+	var se *ssi.Error
+	if errors.As(err, &se) {
+		return ssiFailure(se)
+	}
+	if errors.Is(err, entityauth.ErrHostNotAllowed) {
+		return exitFail, "the token goes to the SSI API's host alone (--api-url); a redirect elsewhere is not followed"
+	}
 	var cert *tls.CertificateVerificationError
 	if errors.As(err, &cert) {
 		return exitFail, "the server's TLS certificate did not verify; check --base-url"
@@ -58,7 +66,11 @@ func failure(err error) (code int, hint string) {
 	if temporary(err) {
 		hint := ""
 		var dns *net.DNSError
-		if errors.As(err, &dns) && dns.IsNotFound {
+		var api *apiRequestError
+		switch {
+		case errors.As(err, &dns) && dns.IsNotFound && errors.As(err, &api) && dns.Name == api.target.Hostname():
+			hint = fmt.Sprintf("the host %q was not found; check --api-url (or $%s) and the network", dns.Name, envSSIURL)
+		case dns != nil && dns.IsNotFound:
 			hint = fmt.Sprintf("the host %q was not found; check --base-url (or $%s) and the network", dns.Name, envBaseURL)
 		}
 		return exitTempFail, hint
@@ -82,6 +94,28 @@ func statusFailure(status int, err error) (code int, hint string) {
 		return exitTempFail, ""
 	}
 	return exitFail, ""
+}
+
+// ssiFailure maps an HTTP error of the SSI API: a 408, 429 or 5xx is
+// temporary; the hints name what the user can change.
+func ssiFailure(e *ssi.Error) (code int, hint string) {
+	code = exitFail
+	if s := e.StatusCode; s == http.StatusRequestTimeout || s == http.StatusTooManyRequests || s >= 500 && s <= 599 {
+		code = exitTempFail
+	}
+	switch {
+	case errors.Is(e, ssi.ErrOriginMismatch):
+		hint = fmt.Sprintf("the app does not allow this Origin; set --origin (or $%s) to one of its allowed origins", envOrigin)
+	case errors.Is(e, ssi.ErrUnauthorized):
+		hint = "the SSI API refused the token, and a fresh one; check that --api-url and --base-url belong to the same Entity Studio"
+	case errors.Is(e, ssi.ErrInvalidGrant):
+		hint = "the token is not for the SSI service; leave --grant-type out, or set access_service_ssi"
+	case errors.Is(e, ssi.ErrPermissionDenied):
+		hint = "tokens minted from an API key lack this permission (the schema routes and POST /api/v1/credential/verify need a user's token)"
+	case errors.Is(e, ssi.ErrCreditsExhausted):
+		hint = "the app has no credits left; an admin of the app must add some"
+	}
+	return code, hint
 }
 
 // temporary reports whether err is a failure to reach the server or to read

@@ -17,16 +17,16 @@ import (
 func (c *cli) fake(args []string) int {
 	fs := flags("fake", "[--addr ADDR] [--key KEY] [--rate-limit N] [--env]",
 		"Serve a fake Entity Studio (package entityauthtest) until interrupted: the token\n"+
-			"endpoint POST /api/v1/app/oauth and the SSI API (DIDs, credentials, presentations,\n"+
-			"with state in memory), both under one URL, so that programs in any language can\n"+
-			"be tested against it. It prints its URL and the key it accepts (a test credential\n"+
+			"endpoint POST /api/v1/app/oauth and the SSI API as entityauthtest models it, both\n"+
+			"under one URL, so that programs in any language, and 'entityauth api', can be\n"+
+			"tried and tested against it. It prints its URL and the key it accepts (a test credential\n"+
 			"of the fake, good for nothing else: random unless --key or $"+envFakeKey+" sets\n"+
 			"it), and logs one line per request on standard error. An --addr beyond loopback\n"+
 			"(for docker-compose) is allowed, with a warning: anyone who reaches it gets tokens.\n\n"+
 			"With --env it prints only export lines for the shell, closes standard output and\n"+
 			"goes on serving, so that it can start in the background:\n\n"+
 			"  eval \"$(entityauth fake --addr 127.0.0.1:0 --env &)\"\n"+
-			"  entityauth token\n"+
+			"  entityauth api -d '{\"namespace\":\"testnet\"}' /api/v1/did/create\n"+
 			"  kill \"$"+envFakePID+"\"")
 	addr := fs.String("addr", "127.0.0.1:8080", "`address` to listen on, host:port (port 0 picks a free one)")
 	key := fs.String("key", "", "the `KEY` the fake accepts (env "+envFakeKey+"; default a random key in the real format)")
@@ -84,9 +84,10 @@ func (c *cli) fake(args []string) int {
 	} else {
 		c.stdout.printf("Fake Entity Studio at %s\n", url)
 		c.stdout.printf("  token endpoint  POST %s/api/v1/app/oauth\n", url)
-		c.stdout.printf("  SSI API         %s/api/v1/did, …/credential, …/presentation\n", url)
+		c.stdout.printf("  SSI API         %s/api/v1/…\n", url)
 		c.stdout.printf("The fake's API key (a test credential that only this fake accepts):\n  %s\n", srv.APIKey())
-		c.stdout.printf("Try: eval \"$(entityauth fake --env &)\", or %s=<the fake's key> entityauth token --no-cache --base-url %s\n", envSecret, url)
+		c.stdout.printf("Try: eval \"$(entityauth fake --addr 127.0.0.1:0 --env &)\"; entityauth api /api/v1/did\n")
+		c.stdout.printf("  or %s=<the fake's key> entityauth token --no-cache --base-url %s\n", envSecret, url)
 		c.stdout.printf("Stop with Ctrl-C.\n")
 	}
 

@@ -1,9 +1,11 @@
 // Command entityauth gets, caches and inspects Entity Studio access tokens,
-// serves a fake Entity Studio for tests, and shows the library at work.
+// calls the SSI API with them, serves a fake Entity Studio for tests, and
+// shows the library at work.
 //
 // Usage:
 //
 //	entityauth token [flags]        print an access token (cached across runs)
+//	entityauth api [flags] PATH     call the SSI API with a cached token
 //	entityauth inspect [TOKEN|-]    decode a token's header and claims, unverified
 //	entityauth fake [flags]         serve a fake Entity Studio for tests
 //	entityauth demo                 walk through the library against an in-process fake
@@ -35,6 +37,7 @@ var commands []command
 func init() {
 	commands = []command{
 		{"token", "[flags]", "print an access token, cached across runs", (*cli).token},
+		{"api", "[flags] PATH", "call the SSI API with a cached token; print the answer", (*cli).api},
 		{"inspect", "[flags] [TOKEN|-]", "decode a token's header and claims WITHOUT verifying it", (*cli).inspect},
 		{"fake", "[flags]", "serve a fake Entity Studio for tests until interrupted", (*cli).fake},
 		{"demo", "", "walk through the library against an in-process fake", (*cli).demo},

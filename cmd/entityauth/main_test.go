@@ -133,7 +133,7 @@ func TestHelp(t *testing.T) {
 	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}} {
 		r := e.run("", args...)
 		r.want(t, 0, args...)
-		for _, cmd := range []string{"token", "inspect", "fake", "demo", "version", "help"} {
+		for _, cmd := range []string{"token", "api", "inspect", "fake", "demo", "version", "help"} {
 			if !strings.Contains(r.stdout, "entityauth "+cmd) {
 				t.Errorf("entityauth %q: stdout lacks %q:\n%s", args, "entityauth "+cmd, r.stdout)
 			}
@@ -142,13 +142,15 @@ func TestHelp(t *testing.T) {
 			t.Errorf("entityauth %q: stdout lacks the exit status %q:\n%s", args, want, r.stdout)
 		}
 	}
-	// Each command's help shows its flags as --name, as the README does.
-	flagLine := regexp.MustCompile(`(?m)^  (-+)([a-z-]+)`)
+	// Each command's help shows its flags as --name, as the README does, and
+	// a one-letter alias before its long name: -X, --method.
+	flagLine := regexp.MustCompile(`(?m)^  (?:-[A-Za-z], )?(-+)([A-Za-z-]+)`)
 	for _, tc := range []struct {
 		cmd   string
 		flags []string
 	}{
 		{"token", []string{"secret-file", "base-url", "origin", "grant-type", "lifetime", "no-cache", "format"}},
+		{"api", []string{"method", "data", "paginate", "api-url", "secret-file", "base-url", "origin", "grant-type", "lifetime", "no-cache"}},
 		{"inspect", []string{"format"}},
 		{"fake", []string{"addr", "key", "rate-limit", "env"}},
 		{"demo", nil},
@@ -216,6 +218,22 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"token", "--lifetime", "90m"}, `entityauth token: --lifetime "90m" is not a whole number of hours, such as 4h`},
 		{[]string{"token", "extra"}, `entityauth token: token takes no arguments (the key comes from $ENTITY_API_SECRET_KEY or --secret-file)`},
 		{[]string{"token", "--base-url", "localhost:8080"}, `entityauth token: --base-url "localhost:8080" is not an absolute URL such as https://api.entity.dashboard.hypersign.id`},
+		{[]string{"api"}, `entityauth api: api needs a PATH, such as /api/v1/did`},
+		{[]string{"api", "/api/v1/did", "/api/v1/credential"}, `entityauth api: api takes one PATH, not 2 (put a query in the PATH: api/v1/did?page=2)`},
+		{[]string{"api", "-X", "FETCH", "/api/v1/did"}, `entityauth api: unknown method "FETCH"; use one of GET, POST, PUT, PATCH, DELETE`},
+		{[]string{"api", "-X"}, `entityauth api: flag needs an argument: -X`},
+		{[]string{"api", "--method"}, `entityauth api: flag needs an argument: --method`},
+		{[]string{"api", "-Y", "/x"}, `entityauth api: unknown flag -Y`},
+		{[]string{"api", "--paginate=sure", "/x"}, `entityauth api: invalid boolean value "sure" for --paginate: parse error`},
+		{[]string{"api", "-d", `{"a":1,}`, "/api/v1/did/create"}, `entityauth api: --data is not valid JSON: invalid character '}' looking for beginning of object key string at byte 8`},
+		{[]string{"api", "-d", "{}", "/api/v1/did/create", "--data", "[1"}, `entityauth api: --data is not valid JSON: unexpected end of JSON input at byte 2`},
+		{[]string{"api", "-d", "{}", "-X", "GET", "/api/v1/did"}, `entityauth api: --data needs a method with a body, such as POST, not GET`},
+		{[]string{"api", "--paginate", "-d", "{}", "/api/v1/did"}, `entityauth api: --paginate follows the pages of GET only, not POST`},
+		{[]string{"api", "--paginate", "/api/v1/did?limit=-5"}, `entityauth api: --paginate: the PATH's limit "-5" is not a positive whole number`},
+		{[]string{"api", "https://elsewhere.example/api/v1/did"}, `entityauth api: PATH "https://elsewhere.example/api/v1/did" is a URL outside the SSI API at https://api.entity.hypersign.id, which alone receives the token; give a path, or set --api-url`},
+		{[]string{"api", "--api-url", "http://api.example.com", "/x"}, `entityauth api: --api-url "http://api.example.com" is neither https nor plain http to a loopback host (localhost, 127.0.0.0/8, ::1)`},
+		{[]string{"api", "--api-url", "api.example.com", "/x"}, `entityauth api: --api-url "api.example.com" is not an absolute URL such as https://api.entity.hypersign.id`},
+		{[]string{"api", "/x"}, `entityauth api: no API secret key: set $ENTITY_API_SECRET_KEY or use --secret-file PATH`},
 	} {
 		r := e.run("", tc.args...)
 		r.want(t, 2, tc.args...)

@@ -23,7 +23,9 @@ var canaryKey = "5ec2e7" + strings.Repeat("b", 23) + "." + strings.Repeat("c1ca2
 // standard output, which is the token by design, no output and no cache file
 // may hold the key or any token the fake issued.
 func TestSecretsNeverInCLIOutput(t *testing.T) {
-	srv := entityauthtest.Start(t, entityauthtest.Options{APIKey: canaryKey})
+	// No rate limit: the runs make more token requests than the real limit
+	// allows; the 429s are queued.
+	srv := entityauthtest.Start(t, entityauthtest.Options{APIKey: canaryKey, RateLimit: -1})
 	e := newEnv(t, envSecret+"="+canaryKey, envBaseURL+"="+srv.URL, envOrigin+"=https://app.example.com")
 	secretFile := filepath.Join(t.TempDir(), "secret")
 	if err := os.WriteFile(secretFile, []byte(canaryKey+"\n"), 0o600); err != nil {
@@ -138,6 +140,67 @@ func TestSecretsNeverInCLIOutput(t *testing.T) {
 	record("token while down", r, false)
 	srv.SetDown(false)
 
+	// api: against the fake's SSI half (the key is the token service's and
+	// the SSI API's URL is the fake's), through a refresh after a dropped
+	// session and HTTP errors whose bodies hold the key; then against an SSI
+	// API that echoes the Authorization header in its answers.
+	fakeAPI := newEnv(t, envSecret+"="+canaryKey, envBaseURL+"="+srv.URL, envSSIURL+"="+srv.URL, envOrigin+"=https://app.example.com")
+	srv.DropSessions()
+	for _, step := range []struct {
+		fault *entityauthtest.Fault
+		args  []string
+		code  int
+	}{
+		{nil, []string{"api", "/api/v1/did"}, 0},
+		{nil, []string{"api", "-d", `{"namespace":"testnet"}`, "/api/v1/did/create"}, 0},
+		{nil, []string{"api", "--secret-file", secretFile, "--no-cache", "/api/v1/did"}, 0},
+		{&entityauthtest.Fault{Status: 400, JSON: map[string]any{"statusCode": 400, "message": []string{"bad key " + canaryKey}, "error": canaryKey}}, []string{"api", "/api/v1/did"}, 1},
+		{&entityauthtest.Fault{Status: 403, JSON: map[string]any{"statusCode": 403, "message": []any{map[string]string{"key": canaryKey}}}}, []string{"api", "/api/v1/did"}, 1},
+		{&entityauthtest.Fault{Status: 500, Body: "<html>" + canaryKey + "</html>", ContentType: "text/html"}, []string{"api", "/api/v1/did"}, 75},
+		{&entityauthtest.Fault{Body: `{"totalCount":1,"data":["` + canaryKey + `"]}`, ContentType: "application/json"}, []string{"api", "--paginate", "/api/v1/did"}, 0},
+		{&entityauthtest.Fault{Drop: true}, []string{"api", "/api/v1/did"}, 75},
+	} {
+		if step.fault != nil {
+			srv.Enqueue(entityauthtest.APIEndpoint, *step.fault)
+		}
+		r := fakeAPI.run("", step.args...)
+		r.want(t, step.code, step.args...)
+		record(strings.Join(step.args, " "), r, false)
+	}
+	r = fakeAPI.run(canaryKey+"\n", "api", "--secret-file", "-", "--no-cache", "/api/v1/did")
+	r.want(t, 0, "api --secret-file -")
+	record("api --secret-file -", r, false)
+	echo := startSSI(t, echoAuth)
+	echoAPI := newEnv(t, envSecret+"="+canaryKey, envBaseURL+"="+srv.URL, envSSIURL+"="+echo.URL)
+	for _, args := range [][]string{{"api", "/api/v1/did"}, {"api", "-d", "{}", "/api/v1/did/create"}, {"api", "--paginate", "/api/v1/did"}} {
+		r := echoAPI.run("", args...)
+		record("api echoing the token: "+strings.Join(args, " "), r, false)
+	}
+	for _, req := range echo.requests() {
+		tokens = append(tokens, strings.TrimPrefix(req.Auth, "Bearer "))
+	}
+	// api: usage errors with the key where an argument echoes.
+	for _, args := range [][]string{
+		{"api", canaryKey},
+		{"api", "https://elsewhere.example/" + canaryKey},
+		{"api", "https://u:" + canaryKey + "@elsewhere.example/"},
+		{"api", "/api/v1/did?k=" + canaryKey, "/x"},
+		{"api", "-X", canaryKey, "/x"},
+		{"api", "-d", "{" + canaryKey, "/x"},
+		{"api", "-d", canaryKey, "/x"},
+		{"api", "-d", "@" + canaryKey, "/x"},
+		{"api", "--api-url", canaryKey, "/x"},
+		{"api", "--api-url", "http://192.0.2.1/" + canaryKey, "/x"},
+		{"api", "--paginate", "/api/v1/did?limit=" + canaryKey},
+		{"api", "--" + canaryKey},
+	} {
+		r := fakeAPI.run("", args...)
+		if r.code == 0 {
+			t.Errorf("entityauth %.20q: exit 0; want a failure", args)
+		}
+		record("api usage error", r, false)
+	}
+
 	// inspect: a token issued by the fake, and one that carries the key as a
 	// claim (as tokens of 2023 carried appSecret).
 	withSecret := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`)) + "." +
@@ -157,7 +220,7 @@ func TestSecretsNeverInCLIOutput(t *testing.T) {
 	record("inspect of a broken token", r, false)
 
 	// The other commands, with the key in their environment.
-	for _, args := range [][]string{{"demo"}, {"version"}, {"--version"}, {"help"}, {"help", "token"}, {"token", "-h"}, {"fake", "-h"}} {
+	for _, args := range [][]string{{"demo"}, {"version"}, {"--version"}, {"help"}, {"help", "token"}, {"token", "-h"}, {"api", "-h"}, {"fake", "-h"}} {
 		r := e.run("", args...)
 		r.want(t, 0, args...)
 		record(strings.Join(args, " "), r, false)

@@ -38,12 +38,7 @@ func (c *cli) token(args []string) int {
 			fmt.Sprintf("A fetch, retries included, gives up after %v. Exit status %d means try again\n", refreshTimeout, exitTempFail)+
 			"later (rate limited, server error or network error).\n\n"+
 			"  curl -H \"$(entityauth token --format header)\" https://api.entity.hypersign.id/api/v1/did")
-	secretFile := fs.String("secret-file", "", "read the API secret key from `PATH` (- for standard input)")
-	baseURL := fs.String("base-url", c.getenv(envBaseURL), "token service base `URL` (env "+envBaseURL+"; default "+entityauth.DefaultBaseURL+")")
-	origin := fs.String("origin", c.getenv(envOrigin), "`Origin` sent with the request (env "+envOrigin+")")
-	grantType := fs.String("grant-type", "", "`grant_type` query of the request, e.g. access_service_ssi")
-	lifetime := fs.String("lifetime", "", "requested token lifetime, a Go `duration` of whole hours (e.g. 4h); default the server's")
-	noCache := fs.Bool("no-cache", false, "neither read nor write the token cache")
+	tf := c.addTokenFlags(fs)
 	format := fs.String("format", "raw", "output `format`: raw (the token), json, or header (Authorization: Bearer …)")
 	if code, ok := c.parse(fs, args); !ok {
 		return code
@@ -56,49 +51,16 @@ func (c *cli) token(args []string) int {
 	default:
 		return c.usageError("token", "--format must be raw, json or header, not "+c.quote(*format))
 	}
-	cfg := entityauth.Config{BaseURL: *baseURL, Origin: *origin, GrantType: *grantType, RefreshTimeout: refreshTimeout}
-	if *lifetime != "" {
-		d, err := time.ParseDuration(*lifetime)
-		if err != nil || d < time.Hour || d%time.Hour != 0 {
-			return c.usageError("token", "--lifetime "+c.quote(*lifetime)+" is not a whole number of hours, such as 4h")
-		}
-		cfg.Lifetime = d
-	}
-	secret, err := c.readSecret(*secretFile)
-	if err != nil {
-		return c.fail("token", err)
-	}
-	baseURLName := "$" + envBaseURL
-	if isSet(fs, "base-url") {
-		baseURLName = "--base-url"
-	}
-	if problem := urlProblem(*baseURL); problem != "" {
-		return c.usageError("token", baseURLName+" "+c.displayURL(*baseURL)+" "+problem)
-	}
-	if secret == "" {
-		return c.usageError("token", "no API secret key: "+c.secretSource(*secretFile))
-	}
-	cfg.APISecretKey = secret
-	if !*noCache {
-		cache, err := filecache.Default()
-		if err != nil {
-			c.stderr.printf("entityauth token: warning: not caching: %s\n", strings.TrimPrefix(err.Error(), "entityauth: "))
-		} else {
-			cfg.Cache = cache
-		}
+	cfg, code, ok := c.tokenConfig(fs, tf)
+	if !ok {
+		return code
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	tok, err := cfg.TokenSource(ctx).TokenContext(ctx)
 	if err != nil {
-		if errors.Is(err, entityauth.ErrInsecureURL) {
-			return c.usageError("token", baseURLName+" "+c.displayURL(*baseURL)+" "+insecureURL)
-		}
-		if errors.Is(err, entityauth.ErrInvalidConfig) {
-			return c.usageError("token", c.redact(strings.TrimPrefix(err.Error(), "entityauth: ")))
-		}
-		return c.fail("token", err)
+		return c.tokenFailure(fs, err)
 	}
 	switch *format {
 	case "raw":
@@ -116,6 +78,80 @@ func (c *cli) token(args []string) int {
 		}{tok.AccessToken, tok.Type(), tok.Expiry.UTC().Format(time.RFC3339)})
 	}
 	return exitOK
+}
+
+// tokenFlags are the flags that choose the token. The token and api
+// commands share them, so that both read and fill the same cache entry.
+type tokenFlags struct {
+	secretFile, baseURL, origin, grantType, lifetime *string
+	noCache                                          *bool
+}
+
+// addTokenFlags defines the token flags on fs.
+func (c *cli) addTokenFlags(fs *flag.FlagSet) *tokenFlags {
+	return &tokenFlags{
+		secretFile: fs.String("secret-file", "", "read the API secret key from `PATH` (- for standard input)"),
+		baseURL:    fs.String("base-url", c.getenv(envBaseURL), "token service base `URL` (env "+envBaseURL+"; default "+entityauth.DefaultBaseURL+")"),
+		origin:     fs.String("origin", c.getenv(envOrigin), "`Origin` sent with the request (env "+envOrigin+")"),
+		grantType:  fs.String("grant-type", "", "`grant_type` query of the request, e.g. access_service_ssi"),
+		lifetime:   fs.String("lifetime", "", "requested token lifetime, a Go `duration` of whole hours (e.g. 4h); default the server's"),
+		noCache:    fs.Bool("no-cache", false, "neither read nor write the token cache"),
+	}
+}
+
+// tokenConfig returns the Config that the parsed token flags describe, with
+// the key and the file cache (unless --no-cache). It returns ok false with
+// the exit status after a usage error or a failure to read the key.
+func (c *cli) tokenConfig(fs *flag.FlagSet, tf *tokenFlags) (cfg entityauth.Config, code int, ok bool) {
+	name := fs.Name()
+	cfg = entityauth.Config{BaseURL: *tf.baseURL, Origin: *tf.origin, GrantType: *tf.grantType, RefreshTimeout: refreshTimeout}
+	if *tf.lifetime != "" {
+		d, err := time.ParseDuration(*tf.lifetime)
+		if err != nil || d < time.Hour || d%time.Hour != 0 {
+			return cfg, c.usageError(name, "--lifetime "+c.quote(*tf.lifetime)+" is not a whole number of hours, such as 4h"), false
+		}
+		cfg.Lifetime = d
+	}
+	secret, err := c.readSecret(*tf.secretFile)
+	if err != nil {
+		return cfg, c.fail(name, err), false
+	}
+	if problem := urlProblem(*tf.baseURL, entityauth.DefaultBaseURL); problem != "" {
+		return cfg, c.usageError(name, baseURLName(fs)+" "+c.displayURL(*tf.baseURL)+" "+problem), false
+	}
+	if secret == "" {
+		return cfg, c.usageError(name, "no API secret key: "+c.secretSource(*tf.secretFile)), false
+	}
+	cfg.APISecretKey = secret
+	if !*tf.noCache {
+		cache, err := filecache.Default()
+		if err != nil {
+			c.stderr.printf("entityauth %s: warning: not caching: %s\n", name, strings.TrimPrefix(err.Error(), "entityauth: "))
+		} else {
+			cfg.Cache = cache
+		}
+	}
+	return cfg, 0, true
+}
+
+// tokenFailure reports a failure to get a token: a usage error when the
+// library refused the token flags before any request, else through fail.
+func (c *cli) tokenFailure(fs *flag.FlagSet, err error) int {
+	switch {
+	case errors.Is(err, entityauth.ErrInsecureURL):
+		return c.usageError(fs.Name(), baseURLName(fs)+" "+c.displayURL(fs.Lookup("base-url").Value.String())+" "+insecureURL)
+	case errors.Is(err, entityauth.ErrInvalidConfig):
+		return c.usageError(fs.Name(), c.redact(strings.TrimPrefix(err.Error(), "entityauth: ")))
+	}
+	return c.fail(fs.Name(), err)
+}
+
+// baseURLName names where the token service's base URL came from.
+func baseURLName(fs *flag.FlagSet) string {
+	if isSet(fs, "base-url") {
+		return "--base-url"
+	}
+	return "$" + envBaseURL
 }
 
 // secretSource says why no key was found, for the usage error.

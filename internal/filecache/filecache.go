@@ -7,7 +7,10 @@
 // to a temporary file in the same directory and are renamed into place, so a
 // reader sees either the old entry or the new one, never a torn file. Files
 // that are not entries of this package (corrupt, truncated, foreign) read as
-// a miss and are replaced by the next Store.
+// a miss and are replaced by the next Store. Only regular files are ever
+// opened: anything else at an entry's or a lock's path (a FIFO, a directory,
+// a symbolic link, a device) is never read, never waited on, and is moved
+// away and removed by the next Store or Lock.
 package filecache
 
 import (
@@ -42,6 +45,13 @@ const magic = "entityauth-cache/1\n"
 
 // headerLen is the length of magic and a big-endian expiry in Unix nanoseconds.
 const headerLen = len(magic) + 8
+
+// maxLockSize bounds what is read of a lock file; a lock is about 52 bytes.
+const maxLockSize = 4 << 10
+
+// errNotRegular is the error of a path that holds something other than a
+// regular file.
+var errNotRegular = errors.New("not a regular file")
 
 var _ entityauth.Cache = (*Cache)(nil)
 
@@ -116,7 +126,8 @@ func (c *Cache) root() (*os.Root, error) {
 
 // Load returns the entry stored under key. It returns an error that wraps
 // entityauth.ErrCacheMiss when there is no entry, when the entry's ttl has
-// passed, and when the file is not an entry of this package.
+// passed, and when the file is not an entry of this package or not a regular
+// file at all.
 func (c *Cache) Load(ctx context.Context, key string) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -126,20 +137,17 @@ func (c *Cache) Load(ctx context.Context, key string) ([]byte, error) {
 		return nil, err
 	}
 	defer r.Close() //nolint:errcheck // closing a directory handle
-	f, err := r.Open(fileName(key, ".entry"))
-	if errors.Is(err, fs.ErrNotExist) {
+	data, err := readRegular(r, fileName(key, ".entry"), headerLen+MaxEntrySize)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return nil, entityauth.ErrCacheMiss
-	}
-	if err != nil {
+	case errors.Is(err, errNotRegular):
+		return nil, fmt.Errorf("%w: %w", entityauth.ErrCacheMiss, errNotRegular)
+	case err != nil:
 		return nil, fmt.Errorf("entityauth: reading cache entry: %w", err)
 	}
-	defer f.Close() //nolint:errcheck // read-only
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%w: not a regular file", entityauth.ErrCacheMiss)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, int64(headerLen+MaxEntrySize+1)))
-	if err != nil {
-		return nil, fmt.Errorf("entityauth: reading cache entry: %w", err)
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	if len(data) < headerLen || len(data) > headerLen+MaxEntrySize || !bytes.HasPrefix(data, []byte(magic)) {
 		return nil, fmt.Errorf("%w: unrecognised file", entityauth.ErrCacheMiss)
@@ -149,6 +157,68 @@ func (c *Cache) Load(ctx context.Context, key string) ([]byte, error) {
 		return nil, fmt.Errorf("%w: expired", entityauth.ErrCacheMiss)
 	}
 	return data[headerLen:], nil
+}
+
+// openRegular opens name for reading if it is a regular file, and fails with
+// errNotRegular if it is anything else. It never waits on a FIFO or a device:
+// it looks with Lstat first (so a symbolic link is refused), opens without
+// blocking, and checks with fstat that what it opened is a regular file (a
+// FIFO may have taken the file's place in between).
+func openRegular(r *os.Root, name string) (*os.File, error) {
+	fi, err := r.Lstat(name)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, errNotRegular
+	}
+	f, err := r.OpenFile(name, os.O_RDONLY|oNonblock, 0)
+	if err != nil {
+		return nil, err
+	}
+	if got, err := f.Stat(); err != nil || !got.Mode().IsRegular() {
+		_ = f.Close()
+		return nil, errNotRegular
+	}
+	return f, nil
+}
+
+// readRegular reads up to limit+1 bytes of name if it is a regular file.
+func readRegular(r *os.Root, name string, limit int) ([]byte, error) {
+	f, err := openRegular(r, name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close() //nolint:errcheck // read-only
+	return io.ReadAll(io.LimitReader(f, int64(limit)+1))
+}
+
+// removeForeign moves whatever is at name, which is not a file of this
+// package (a directory, a FIFO, a symbolic link), out of the way and removes
+// it. Moving it first is atomic, so name is free at once even when the
+// removal fails. A regular file at name is left alone, and one that another
+// process put there in the meantime is put back.
+func removeForeign(r *os.Root, name string) error {
+	fi, err := r.Lstat(name)
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && fi.Mode().IsRegular()) {
+		return nil // gone, or a file of this package again: look once more
+	}
+	if err != nil {
+		return err
+	}
+	aside := "." + name + "." + randomHex(8) + ".foreign"
+	if err := r.Rename(name, aside); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return err
+	}
+	if fi, err := r.Lstat(aside); err == nil && fi.Mode().IsRegular() {
+		_ = r.Link(aside, name)
+		_ = r.Remove(aside)
+		return nil
+	}
+	return r.RemoveAll(aside)
 }
 
 // Store writes entry under key, to be served by Load for ttl. A ttl of
@@ -177,17 +247,29 @@ func (c *Cache) Store(ctx context.Context, key string, entry []byte, ttl time.Du
 	copy(buf, magic)
 	binary.BigEndian.PutUint64(buf[len(magic):], uint64(time.Now().Add(ttl).UnixNano())) //nolint:gosec // times after 1970
 	buf = append(buf, entry...)
-	return writeAtomic(r, name, buf)
+	return writeAtomic(ctx, r, name, buf)
 }
 
 // writeAtomic writes data to a new temporary file beside name and renames it
-// over name.
-func writeAtomic(r *os.Root, name string, data []byte) error {
+// over name. A rename replaces anything but a directory; a directory at name
+// is moved away and removed first.
+func writeAtomic(ctx context.Context, r *os.Root, name string, data []byte) error {
 	tmp, err := writeTemp(r, name, data)
 	if err != nil {
 		return fmt.Errorf("entityauth: writing cache entry: %w", err)
 	}
-	if err := r.Rename(tmp, name); err != nil {
+	err = ctx.Err()
+	if err == nil {
+		err = r.Rename(tmp, name)
+	}
+	if err != nil && ctx.Err() == nil {
+		if fi, lerr := r.Lstat(name); lerr == nil && fi.IsDir() {
+			if err = removeForeign(r, name); err == nil {
+				err = r.Rename(tmp, name)
+			}
+		}
+	}
+	if err != nil {
 		_ = r.Remove(tmp)
 		return fmt.Errorf("entityauth: writing cache entry: %w", err)
 	}
@@ -265,8 +347,11 @@ func (c *Cache) Lock(ctx context.Context, key string, ttl time.Duration) (unlock
 	defer r.Close() //nolint:errcheck // closing a directory handle
 	name := fileName(key, ".lock")
 	token := randomHex(16)
-	// Two attempts: the second follows breaking a stale lock.
+	// Two attempts: the second follows breaking a stale or foreign lock.
 	for range 2 {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		content := []byte(token + " " + strconv.FormatInt(time.Now().Add(ttl).UnixNano(), 10) + "\n")
 		err := createExclusive(r, name, content)
 		if err == nil {
@@ -275,11 +360,17 @@ func (c *Cache) Lock(ctx context.Context, key string, ttl time.Duration) (unlock
 		if !errors.Is(err, fs.ErrExist) {
 			return nil, fmt.Errorf("entityauth: taking cache lock: %w", err)
 		}
-		held, err := r.ReadFile(name)
-		if errors.Is(err, fs.ErrNotExist) {
+		held, err := readRegular(r, name, maxLockSize)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
 			continue // released between our attempt and our read
-		}
-		if err != nil {
+		case errors.Is(err, errNotRegular):
+			// A directory, a FIFO or a link is never a lock of ours.
+			if err := removeForeign(r, name); err != nil {
+				return nil, fmt.Errorf("entityauth: removing a foreign cache lock: %w", err)
+			}
+			continue
+		case err != nil:
 			return nil, fmt.Errorf("entityauth: reading cache lock: %w", err)
 		}
 		if !stale(held, time.Now()) {
@@ -288,7 +379,7 @@ func (c *Cache) Lock(ctx context.Context, key string, ttl time.Duration) (unlock
 		if !parses(held) {
 			// Without hard links, a lock is visible empty for a moment
 			// before its content is written: break it only once it is old.
-			if fi, err := r.Stat(name); err == nil && time.Since(fi.ModTime()) < writeGrace {
+			if fi, err := r.Lstat(name); err == nil && time.Since(fi.ModTime()) < writeGrace {
 				return nil, entityauth.ErrLocked
 			}
 		}
@@ -298,7 +389,10 @@ func (c *Cache) Lock(ctx context.Context, key string, ttl time.Duration) (unlock
 }
 
 func (c *Cache) unlocker(name string, content []byte) func(context.Context) error {
-	return func(context.Context) error {
+	return func(ctx context.Context) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		r, err := c.root()
 		if err != nil {
 			return err
@@ -346,12 +440,12 @@ func removeIf(r *os.Root, name string, want []byte) {
 	if err := r.Rename(name, aside); err != nil {
 		return
 	}
-	got, err := r.ReadFile(aside)
+	got, err := readRegular(r, aside, maxLockSize)
 	if err == nil && !bytes.Equal(got, want) {
 		// Someone else's lock: restore it unless a newer one took its place.
 		_ = r.Link(aside, name)
 	}
-	_ = r.Remove(aside)
+	_ = r.RemoveAll(aside)
 }
 
 func randomHex(n int) string {
