@@ -473,55 +473,57 @@ func assertNoSecret(t *testing.T, text string, srv *entityauthtest.Server) {
 	}
 }
 
-// TestFakeDroppedSession ends the app's session on the server between calls
+// TestFakeDroppedSession ends the app's session on the server before a call
 // and in the middle of an iteration: each time, the call costs one token
-// request and one repeated API request, and succeeds.
+// request and one repeated API request, and succeeds. Each case uses a client
+// that has had a call accepted, as a running service has; Config.Client
+// refreshes after a 401 at most once a minute (see entityauth.Transport).
 func TestFakeDroppedSession(t *testing.T) {
-	srv := entityauthtest.Start(t, entityauthtest.Options{})
-	c := fakeClient(t, srv, entityauth.Config{})
-	ctx := t.Context()
-	for range ssi.PageSize + 1 {
-		newDID(t, c, ssiapi.CreateDIDRequest{})
-	}
-
-	// costs runs call after the session was dropped and returns the token
-	// and API requests it made.
-	costs := func(call func() error) (tokens, api int) {
-		t.Helper()
-		srv.DropSessions()
-		t0, a0 := srv.TokenRequests(), srv.APIRequests()
-		if err := call(); err != nil {
-			t.Fatalf("after DropSessions: %v", err)
-		}
-		return srv.TokenRequests() - t0, srv.APIRequests() - a0
-	}
 	for _, tc := range []struct {
 		name string
-		call func() error
+		dids int                                                                 // created first, which the fake accepts
+		call func(t *testing.T, srv *entityauthtest.Server, c *ssi.Client) error // drops the session and calls
+		api  int                                                                 // API requests the call makes
 	}{
-		{"ListDIDs (GET)", func() error { _, err := c.ListDIDs(ctx, 1, 1); return err }},
-		{"CreateDID (POST with a body)", func() error { _, err := c.CreateDID(ctx, ssiapi.CreateDIDRequest{}); return err }},
-	} {
-		if tokens, api := costs(tc.call); tokens != 1 || api != 2 {
-			t.Errorf("%s after DropSessions: %d token and %d API requests; want 1 and 2", tc.name, tokens, api)
-		}
-	}
-
-	// In the middle of DIDs: the second page meets the dropped session.
-	n := 0
-	t0, a0 := srv.TokenRequests(), srv.APIRequests()
-	for _, err := range c.DIDs(ctx) {
-		if err != nil {
-			t.Fatalf("DIDs across a dropped session: %v", err)
-		}
-		if n++; n == 1 {
+		{"ListDIDs (GET)", 1, func(t *testing.T, srv *entityauthtest.Server, c *ssi.Client) error {
 			srv.DropSessions()
-		}
-	}
-	if want := ssi.PageSize + 2; n != want {
-		t.Errorf("DIDs yielded %d across a dropped session; want %d", n, want)
-	}
-	if tokens, api := srv.TokenRequests()-t0, srv.APIRequests()-a0; tokens != 1 || api != 3 {
-		t.Errorf("DIDs across a dropped session: %d token and %d API requests; want 1 and 3 (page 1, page 2 twice)", tokens, api)
+			_, err := c.ListDIDs(t.Context(), 1, 1)
+			return err
+		}, 2},
+		{"CreateDID (POST with a body)", 1, func(t *testing.T, srv *entityauthtest.Server, c *ssi.Client) error {
+			srv.DropSessions()
+			_, err := c.CreateDID(t.Context(), ssiapi.CreateDIDRequest{})
+			return err
+		}, 2},
+		{"DIDs, dropped after page 1", ssi.PageSize + 1, func(t *testing.T, srv *entityauthtest.Server, c *ssi.Client) error {
+			n := 0
+			for _, err := range c.DIDs(t.Context()) {
+				if err != nil {
+					return err
+				}
+				if n++; n == 1 {
+					srv.DropSessions()
+				}
+			}
+			if n != ssi.PageSize+1 {
+				t.Errorf("DIDs yielded %d across a dropped session; want %d", n, ssi.PageSize+1)
+			}
+			return nil
+		}, 3}, // page 1, page 2 twice
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := entityauthtest.Start(t, entityauthtest.Options{})
+			c := fakeClient(t, srv, entityauth.Config{})
+			for range tc.dids {
+				newDID(t, c, ssiapi.CreateDIDRequest{})
+			}
+			t0, a0 := srv.TokenRequests(), srv.APIRequests()
+			if err := tc.call(t, srv, c); err != nil {
+				t.Fatalf("after DropSessions: %v", err)
+			}
+			if tokens, api := srv.TokenRequests()-t0, srv.APIRequests()-a0; tokens != 1 || api != tc.api {
+				t.Errorf("after DropSessions: %d token and %d API requests; want 1 and %d", tokens, api, tc.api)
+			}
+		})
 	}
 }
