@@ -128,7 +128,13 @@ func readAnswer(op string, call func() (*http.Response, error), use func(status 
 	if buf.Len() > MaxResponseBytes {
 		return fmt.Errorf("%w: %s: %d answer", ErrBodyTooLarge, op, resp.StatusCode)
 	}
-	return use(resp.StatusCode, buf.Bytes())
+	err = use(resp.StatusCode, buf.Bytes())
+	var e *Error
+	if errors.As(err, &e) && resp.Request != nil {
+		// A server that echoes the token sent must not put it in an error.
+		e.redact(strings.TrimSpace(strings.TrimPrefix(resp.Request.Header.Get("Authorization"), "Bearer ")))
+	}
+	return err
 }
 
 // pageParams turns page and limit into the optional query values; zero leaves
