@@ -82,7 +82,7 @@ func result[T any](op string, want int, call func() (*http.Response, error)) (*T
 		return nil, err
 	}
 	if status != want {
-		return nil, newError(op, status, body)
+		return nil, ParseError(op, status, body)
 	}
 	v := new(T)
 	if err := json.Unmarshal(body, v); err != nil {
@@ -239,7 +239,7 @@ func (c *Client) UpdatePresentationTemplate(ctx context.Context, id string, req 
 		return nil, err
 	}
 	if status != http.StatusOK {
-		return nil, newError(op, status, body)
+		return nil, ParseError(op, status, body)
 	}
 	if len(strings.TrimSpace(string(body))) == 0 {
 		return nil, &Error{Operation: op, StatusCode: status, Messages: []string{noTemplateMatchText}}
