@@ -43,10 +43,10 @@
 // When the API answers 401, for example because the server dropped the
 // session before the token's expiry, the client drops that token, fetches a
 // fresh one and sends the request once more; a second 401, and every 400 or
-// 403, goes back to the caller. A fresh token rejected before the API ever
-// accepted it is not refreshed, and a client refreshes after 401 at most once
-// a minute, so that a lasting 401 (a wrong Origin) does not spend the token
-// endpoint's rate limit. [Transport] is the http.RoundTripper behind it, for
+// 403, goes back to the caller. When the token that such a refresh brought is
+// rejected at once, the token is not the problem, and 401s lead to at most one
+// refresh a minute for all the clients of one Config together, so that a
+// lasting 401 (a wrong Origin) does not spend the token endpoint's rate limit. [Transport] is the http.RoundTripper behind it, for
 // building your own stack.
 //
 // Do not pass a TokenSource to [oauth2.NewClient] or [oauth2.ReuseTokenSource]:

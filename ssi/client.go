@@ -82,7 +82,7 @@ func result[T any](op string, want int, call func() (*http.Response, error)) (*T
 	var v *T
 	err := readAnswer(op, call, func(status int, body []byte) error {
 		if status != want {
-			return newError(op, status, body)
+			return ParseError(op, status, body)
 		}
 		v = new(T)
 		if err := json.Unmarshal(body, v); err != nil {
@@ -265,7 +265,7 @@ func (c *Client) UpdatePresentationTemplate(ctx context.Context, id string, req 
 	var v *ssiapi.PresentationTemplate
 	err := readAnswer(op, func() (*http.Response, error) { return c.api.UpdatePresentationTemplate(ctx, id, req) }, func(status int, body []byte) error {
 		if status != http.StatusOK {
-			return newError(op, status, body)
+			return ParseError(op, status, body)
 		}
 		if len(bytes.TrimSpace(body)) == 0 {
 			return &Error{Operation: op, StatusCode: status, Messages: []string{noTemplateMatchText}}

@@ -136,12 +136,22 @@ func (e *Error) has(s string) bool {
 	return false
 }
 
-// newError decodes the body of a failed answer: {statusCode, message, error}
-// with message a string, a list of strings or a list of objects, or the 500
-// shape {statusCode, timestamp, path, message}. A body that is not JSON yields
-// an Error without messages.
-func newError(op string, status int, body []byte) *Error {
+// ParseError decodes the body of a failed answer of the SSI API (status 400
+// or more) to the operation op, such as "GET /api/v1/did", into an *Error
+// that matches the sentinels. It reads the NestJS shape {statusCode, message,
+// error} with message a string, a list of strings or a list of objects, the
+// 500 shape {statusCode, timestamp, path, message}, and a bare JSON string,
+// as rate limiters send; an `error` that says more than the status text is a
+// message when there is none. A body that is not JSON yields an Error without
+// messages. Client calls return such errors already: ParseError is for answers
+// got some other way, such as through [Client.Raw] or a plain http.Client.
+func ParseError(op string, status int, body []byte) *Error {
 	e := &Error{Operation: op, StatusCode: status}
+	var one string
+	if json.Unmarshal(body, &one) == nil {
+		e.Messages = []string{one}
+		return e
+	}
 	var v struct {
 		Message json.RawMessage `json:"message"`
 		Error   string          `json:"error"`
@@ -151,6 +161,9 @@ func newError(op string, status int, body []byte) *Error {
 	}
 	e.Reason = v.Error
 	e.Messages = decodeMessages(v.Message)
+	if len(e.Messages) == 0 && e.Reason != "" && e.Reason != http.StatusText(status) {
+		e.Messages = []string{e.Reason}
+	}
 	return e
 }
 
