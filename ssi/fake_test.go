@@ -475,9 +475,9 @@ func assertNoSecret(t *testing.T, text string, srv *entityauthtest.Server) {
 
 // TestFakeDroppedSession ends the app's session on the server before a call
 // and in the middle of an iteration: each time, the call costs one token
-// request and one repeated API request, and succeeds. Each case uses a client
-// that has had a call accepted, as a running service has; Config.Client
-// refreshes after a 401 at most once a minute (see entityauth.Transport).
+// request and one repeated API request, and succeeds. Each case has a fake
+// (and so a Config) of its own: the clients of one Config refresh after a 401
+// at most once a minute together (see entityauth.Transport).
 func TestFakeDroppedSession(t *testing.T) {
 	for _, tc := range []struct {
 		name string
