@@ -71,7 +71,8 @@ type Error struct {
 	Reason string
 	// Messages are the server's messages in order. A message that the server
 	// sent as an object is kept as its compact JSON text. It is empty when the
-	// body was not JSON.
+	// body was not JSON. The access token sent with the request, should the
+	// server echo it here or in Reason, is replaced by "[REDACTED]".
 	Messages []string
 }
 
@@ -109,6 +110,20 @@ func (e *Error) Is(target error) bool {
 		return e.StatusCode >= http.StatusInternalServerError
 	}
 	return false
+}
+
+// redactedText replaces a secret in an Error's texts.
+const redactedText = "[REDACTED]"
+
+// redact replaces secret, unless it is empty, in the reason and the messages.
+func (e *Error) redact(secret string) {
+	if secret == "" {
+		return
+	}
+	e.Reason = strings.ReplaceAll(e.Reason, secret, redactedText)
+	for i, m := range e.Messages {
+		e.Messages[i] = strings.ReplaceAll(m, secret, redactedText)
+	}
 }
 
 // has reports whether one of the messages contains s.
