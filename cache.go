@@ -207,15 +207,19 @@ func (s *TokenSource) obtain(ctx context.Context, progress func(error)) (*result
 // other half is left for their own fetch.
 func (s *TokenSource) lockTTL() time.Duration { return s.timeout / 2 }
 
+// pollMax is the longest backoff between two polls of a lock's holder: at
+// most a tenth of the refresh timeout.
+func (s *TokenSource) pollMax() time.Duration { return min(pollCap, s.timeout/10) }
+
 // waitBudget is how long a refresh may spend on the Cache before it fetches
-// for itself: a lock's ttl plus one poll, so that when a holder dies one
-// waiter takes its expired lock and refreshes for all; the poll is at most a
-// tenth of the refresh timeout, so that at least 40 % of it is left for the
-// fetch when a lock never expires. A refresh whose cached token has not
-// expired spends at most half of what the token has left, so that it fetches
-// before the token expires.
+// for itself: a lock's ttl plus the longest pause, so that when a holder dies
+// every waiter polls once more after its lock expired, and one of them takes
+// the lock and refreshes for all; at least 40 % of the refresh timeout is
+// left for the fetch when a lock never expires. A refresh whose cached token
+// has not expired spends at most half of what the token has left, so that it
+// fetches before the token expires.
 func (s *TokenSource) waitBudget() time.Duration {
-	d := s.lockTTL() + min(pollCap, s.timeout/10)
+	d := s.lockTTL() + pollBase + s.pollMax()
 	if e := s.cur.Load(); e != nil {
 		if left := e.tok.Expiry.Sub(s.now()); left > 0 {
 			d = min(d, left/2)
@@ -232,7 +236,7 @@ func (s *TokenSource) pause(ctx context.Context, n int) bool {
 	if m, ok := s.cache.(*memoryCache); ok {
 		changed = m.changed(s.cacheKey)
 	}
-	t := time.NewTimer(pollBase + jitterBelow(expBackoff(pollBase, pollCap, n)))
+	t := time.NewTimer(pollBase + jitterBelow(expBackoff(pollBase, s.pollMax(), n)))
 	defer t.Stop()
 	select {
 	case <-ctx.Done():

@@ -2,18 +2,20 @@ package entityauth_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/entity-studio-go/entityauth"
 	"github.com/entity-studio-go/entityauth/entityauthtest"
+	"github.com/entity-studio-go/entityauth/gen/ssiapi"
+	"github.com/entity-studio-go/entityauth/ssi"
 )
 
-// ExampleConfig_Client creates a DID and lists the DIDs through the SSI API.
-// The client fetches and caches the token by itself, and recovers once when
-// the server drops its session.
+// ExampleConfig_Client calls the SSI API through package ssi on the client
+// from Config.Client: it creates a DID, then lists the DIDs. The client
+// fetches and caches the token by itself, and recovers once when the server
+// drops its session.
 func ExampleConfig_Client() {
 	srv := entityauthtest.NewServer(entityauthtest.Options{})
 	defer srv.Close()
@@ -21,40 +23,33 @@ func ExampleConfig_Client() {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel() // ends the client's token refreshes
 	cfg := &entityauth.Config{APISecretKey: srv.APIKey(), BaseURL: srv.URL}
-	client := cfg.Client(ctx)
-
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/api/v1/did/create", strings.NewReader(`{"namespace":"testnet"}`))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := client.Do(req)
+	c, err := ssi.NewClient(srv.URL, cfg.Client(ctx)) // ssi.DefaultBaseURL in production
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	resp.Body.Close()
-	fmt.Println("create:", resp.Status)
+
+	ns := ssiapi.Testnet
+	created, err := c.CreateDID(ctx, ssiapi.CreateDIDRequest{Namespace: &ns})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("created:", strings.HasPrefix(created.Did, "did:hid:testnet:"), created.RegistrationStatus)
 
 	srv.DropSessions() // the next call meets 401 ["Token expired"] and retries once
 
-	req, _ = http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/api/v1/did", nil)
-	resp, err = client.Do(req)
-	if err != nil {
-		fmt.Println(err)
-		return
+	for did, err := range c.DIDs(ctx) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println("listed:", did == created.Did)
 	}
-	defer resp.Body.Close()
-	var page struct {
-		TotalCount int      `json:"totalCount"`
-		Data       []string `json:"data"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Println("list:", resp.Status, page.TotalCount, strings.HasPrefix(page.Data[0], "did:hid:"))
 	fmt.Println("token requests:", srv.TokenRequests())
 	// Output:
-	// create: 201 Created
-	// list: 200 OK 1 true
+	// created: true UNREGISTRED
+	// listed: true
 	// token requests: 2
 }
 

@@ -54,10 +54,11 @@
 // When the API answers 401, for example because the server dropped the
 // session before the token's expiry, the client drops that token, fetches a
 // fresh one and sends the request once more; a second 401, and every 400 or
-// 403, goes back to the caller. A token that the API has never accepted is not
-// refreshed while it is fresh, and a client refreshes after 401 at most once
-// in a while ([FreshTokenAge], [Min401RefreshInterval]), so that a lasting 401
-// (a wrong Origin) does not spend the token service's rate limit.
+// 403, goes back to the caller. When the token that such a refresh brought is
+// rejected at once, the token is not the problem, and 401s lead to at most one
+// refresh in a while for all the clients of one Config together
+// ([FreshTokenAge], [Min401RefreshInterval]), so that a lasting 401 (a wrong
+// Origin) does not spend the token service's rate limit.
 // [TokenSource.Invalidate] expires the cached token only if it is still the
 // rejected one, so a burst of 401s costs one new token. [Transport] is the
 // http.RoundTripper behind Config.Client, for building your own stack:

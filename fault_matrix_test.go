@@ -302,13 +302,15 @@ var faultMatrix = []faultRow{
 		name:  "Cache.Load ignores ctx and hangs for an hour",
 		setup: hostile(func(h *hostileCache) { h.loadDelay = time.Hour }, 10*time.Second),
 		token: true, expiresIn: 4 * time.Hour,
-		attempts: 1, requests: -1, min: 6 * time.Second, max: 6 * time.Second,
+		// The wait budget: lockTTL 5 s + pollBase + pollMax 1 s.
+		attempts: 1, requests: -1, min: 6*time.Second + pollBase, max: 6*time.Second + pollBase,
 	},
 	{
 		name:  "Cache.Lock ignores ctx and hangs for an hour",
 		setup: hostile(func(h *hostileCache) { h.lockDelay = time.Hour }, 10*time.Second),
 		token: true, expiresIn: 4 * time.Hour,
-		attempts: 1, requests: -1, min: 6 * time.Second, max: 6 * time.Second,
+		// The wait budget: lockTTL 5 s + pollBase + pollMax 1 s.
+		attempts: 1, requests: -1, min: 6*time.Second + pollBase, max: 6*time.Second + pollBase,
 	},
 	{
 		name:  "Cache.Store ignores ctx and hangs for an hour",
@@ -354,7 +356,8 @@ var faultMatrix = []faultRow{
 			h.mu.Unlock()
 		}, 3*time.Second),
 		token: true, expiresIn: 4 * time.Hour,
-		attempts: 1, requests: -1, min: 1800 * time.Millisecond, max: 1800 * time.Millisecond,
+		// The wait budget: lockTTL 1.5 s + pollBase + pollMax 0.3 s.
+		attempts: 1, requests: -1, min: 1800*time.Millisecond + pollBase, max: 1800*time.Millisecond + pollBase,
 	},
 	{
 		name: "OnRefresh panics",

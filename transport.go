@@ -32,19 +32,34 @@ const max401Body = 64 << 10
 // redirect; http.Client itself stops after 10 redirects.
 const maxRedirectChain = 64
 
-// The bounds on the refreshes that 401 answers trigger in a [Transport]. A
-// 401 to a fresh token that the API has never accepted does not come from a
-// stale token but from something a new token does not fix (a wrong Origin,
-// an app that the API does not serve), and each new token spends the token
-// endpoint's rate ([ErrRateLimited]).
+// The bounds on the refreshes that 401 answers trigger in a [Transport].
+// When the token that a refresh after a 401 brought is rejected at once, the
+// token is not the problem (a wrong Origin, an app that the API does not
+// serve): another one would be rejected too, and each one spends the token
+// endpoint's rate ([ErrRateLimited]). The bounds hold for every Transport
+// whose Source is a [*TokenSource] with the same [Config.CacheKey] together,
+// so that clients built per request are bounded as one; a Transport with
+// another Source is bounded on its own.
 const (
-	// FreshTokenAge is the age under which a token of a [*TokenSource] that
-	// the Transport has never seen accepted is not refreshed after a 401.
+	// FreshTokenAge is how long the token that a refresh after a 401 brought
+	// stays fresh: a 401 to it within that time triggers no refresh.
 	FreshTokenAge = time.Minute
-	// Min401RefreshInterval is the shortest interval between two tokens that
-	// a Transport invalidates after 401 answers.
+	// Min401RefreshInterval is the shortest interval between two refreshes
+	// that 401 answers trigger.
 	Min401RefreshInterval = time.Minute
 )
+
+// refreshGuard holds the state behind the bounds on refreshes after 401.
+type refreshGuard struct {
+	mu       sync.Mutex
+	rejected string    // the access token last invalidated after a 401
+	at       time.Time // when a 401 last led to a refresh
+	brought  string    // the access token that refresh brought
+	fresh    time.Time // when it came
+}
+
+// refreshGuards holds the guard of each CacheKey whose sources have met a 401.
+var refreshGuards sync.Map // CacheKey -> *refreshGuard
 
 // tokenContexter is a token source whose waits can be bounded by a context, as
 // [*TokenSource] is.
@@ -56,13 +71,6 @@ type tokenContexter interface {
 // [*TokenSource] is.
 type invalidator interface {
 	Invalidate(rejected *oauth2.Token) bool
-}
-
-// issuer is a token source that tells when the token it serves was issued,
-// as [*TokenSource] does. The Transport uses it to bound the refreshes that
-// 401 answers trigger.
-type issuer interface {
-	issuedAt(tok *oauth2.Token) (issued time.Time, current bool)
 }
 
 // issuedAt reports when tok was issued, if tok is the token that s serves;
@@ -127,12 +135,8 @@ type Transport struct {
 	// debug and info level. It never records a token or a key.
 	Logger *slog.Logger
 
-	cached   atomic.Pointer[headerValues]
-	accepted atomic.Pointer[oauth2.Token] // the last token the API accepted
-
-	mu          sync.Mutex    // guards the two fields below
-	rejected    *oauth2.Token // the token last invalidated after a 401
-	lastRefresh time.Time     // when a 401 last led to an invalidation
+	cached atomic.Pointer[headerValues]
+	own    refreshGuard // when Source is not a *TokenSource
 }
 
 var _ http.RoundTripper = (*Transport)(nil)
@@ -150,9 +154,10 @@ var _ http.RoundTripper = (*Transport)(nil)
 // the first 401 is returned, never the token error.
 //
 // Refreshes after 401 are bounded ([FreshTokenAge], [Min401RefreshInterval]),
-// so that a lasting 401 does not spend the token endpoint's rate limit. A
-// burst of 401s to one token costs one refresh. Other statuses, 400 and 403
-// among them, are never retried, because a new token does not fix them.
+// counted together for all clients of one Config, so that a lasting 401 does
+// not spend the token endpoint's rate limit. A burst of 401s to one token
+// costs one refresh. Other statuses, 400 and 403 among them, are never
+// retried, because a new token does not fix them.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	closeBody := func() {
 		if req.Body != nil {
@@ -189,14 +194,14 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	if resp.StatusCode != http.StatusUnauthorized {
-		t.accept(tok, resp.StatusCode)
 		return resp, nil
 	}
 	inv, ok := t.Source.(invalidator)
 	if !ok {
 		return resp, nil
 	}
-	if !t.refreshAfter401(tok, inv) {
+	again, brought := t.refreshAfter401(tok, inv)
+	if !again {
 		t.log(ctx, slog.LevelDebug, "entityauth: API answered 401; not refreshing a fresh token, or too soon after the last refresh", req)
 		return resp, nil
 	}
@@ -210,6 +215,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	t.log(ctx, slog.LevelInfo, "entityauth: API answered 401; retrying once with a fresh token", req)
 	fresh, err := t.token(ctx)
+	if err == nil && brought != nil {
+		brought(fresh)
+	}
 	if err != nil {
 		t.log(ctx, slog.LevelWarn, "entityauth: API answered 401 and no fresh token came; returning the 401", req,
 			slog.String("error", err.Error()))
@@ -229,46 +237,41 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.base().RoundTrip(retry)
 }
 
-// accept records that the API accepted tok: any answer below 500 but 401
-// means that the token passed.
-func (t *Transport) accept(tok *oauth2.Token, status int) {
-	if status < 500 && t.accepted.Load() != tok {
-		t.accepted.Store(tok)
-	}
-}
-
-// wasAccepted reports whether the last token that the API accepted is tok.
-func (t *Transport) wasAccepted(tok *oauth2.Token) bool {
-	a := t.accepted.Load()
-	return a != nil && a.AccessToken == tok.AccessToken
-}
-
 // refreshAfter401 decides whether a 401 to a request sent with tok is worth
 // a new token. If it is, it invalidates tok, unless the source already serves
 // another token, and it reports true: the request may be sent again with the
-// source's next token.
-func (t *Transport) refreshAfter401(tok *oauth2.Token, inv invalidator) bool {
-	if src, ok := t.Source.(issuer); ok {
-		issued, current := src.issuedAt(tok)
-		if !current {
-			return true // another request dropped it already, or a refresh replaced it
-		}
-		if time.Since(issued) < FreshTokenAge && !t.wasAccepted(tok) {
-			return false
+// source's next token. When this call started a refresh, brought records the
+// token that the refresh brings.
+func (t *Transport) refreshAfter401(tok *oauth2.Token, inv invalidator) (retry bool, brought func(*oauth2.Token)) {
+	g := &t.own
+	if src, ok := t.Source.(*TokenSource); ok && src.err == nil {
+		v, _ := refreshGuards.LoadOrStore(src.cacheKey, &refreshGuard{})
+		g = v.(*refreshGuard)
+		if _, current := src.issuedAt(tok); !current {
+			return true, nil // another request dropped it already, or a refresh replaced it
 		}
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.rejected == tok {
-		return true // another request of this burst invalidated it
-	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	now := time.Now()
-	if !t.lastRefresh.IsZero() && now.Sub(t.lastRefresh) < Min401RefreshInterval {
-		return false
+	switch {
+	case tok.AccessToken == g.brought && now.Sub(g.fresh) < FreshTokenAge:
+		return false, nil // a fresh token rejected at once: the token is not the problem
+	case tok.AccessToken == g.rejected && now.Sub(g.at) < Min401RefreshInterval:
+		inv.Invalidate(tok) // another request of this burst started the refresh
+		return true, nil
+	case !g.at.IsZero() && now.Sub(g.at) < Min401RefreshInterval:
+		return false, nil
 	}
-	t.rejected, t.lastRefresh = tok, now
+	g.rejected, g.at, g.brought = tok.AccessToken, now, ""
 	inv.Invalidate(tok)
-	return true
+	return true, func(fresh *oauth2.Token) {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		if g.at.Equal(now) {
+			g.brought, g.fresh = fresh.AccessToken, time.Now()
+		}
+	}
 }
 
 // token gets a token from t.Source, bounded by ctx when the source allows it.

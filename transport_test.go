@@ -285,21 +285,35 @@ func TestClientDropsTokenRejectedOnOneShotBody(t *testing.T) {
 }
 
 // TestClientLasting401DoesNotStorm (issue 12, case 5): an API that always
-// answers 401 (here: an Origin that the app does not allow) gets 25 calls.
-// Each returns the server's 401 at once, the first token is the only one
-// fetched, and the token endpoint's rate limit stays unspent, so that a
-// well-configured client of the same address still gets its token. Later,
-// at most one refresh a minute follows.
+// answers 401 (here: an Origin that the app does not allow) gets 25 calls,
+// through one client or through a client built per call. Each returns the
+// server's 401 at once; the first 401 costs one refresh, whose fresh token is
+// rejected at once too, and no more follow, so that the token endpoint's rate
+// limit stays unspent and a well-configured client of the same address still
+// gets its token. Later, at most one refresh a minute follows.
 func TestClientLasting401DoesNotStorm(t *testing.T) {
+	for _, perCall := range []bool{false, true} {
+		t.Run(fmt.Sprintf("client per call %v", perCall), func(t *testing.T) { lasting401(t, perCall) })
+	}
+}
+
+func lasting401(t *testing.T, perCall bool) {
 	bubble(t, entityauthtest.Options{AllowedOrigins: []string{allowedOrigin}}, func(t *testing.T, srv *entityauthtest.Server) {
 		cfg := configFor(srv)
 		cfg.Origin = "https://evil.example"
-		client := cfg.Client(t.Context())
+		shared := cfg.Client(t.Context())
+		client := func() *http.Client {
+			if perCall {
+				c := *cfg // an equal Config, built anew
+				return c.Client(t.Context())
+			}
+			return shared
+		}
 		const calls = 25
 		var slowest time.Duration
 		for i := range calls {
 			start := time.Now()
-			if got := get(t, client, srv.URL+didPath); got != http.StatusUnauthorized {
+			if got := get(t, client(), srv.URL+didPath); got != http.StatusUnauthorized {
 				t.Fatalf("call %d = %d; want 401", i, got)
 			}
 			slowest = max(slowest, time.Since(start))
@@ -310,8 +324,8 @@ func TestClientLasting401DoesNotStorm(t *testing.T) {
 		if got := srv.TokenRequests(); got > 2 {
 			t.Errorf("token requests for %d calls = %d; want at most 2", calls, got)
 		}
-		if got := srv.APIRequests(); got != calls {
-			t.Errorf("API requests = %d; want %d (no retry of a fresh token)", got, calls)
+		if got := srv.APIRequests(); got != calls+1 {
+			t.Errorf("API requests = %d; want %d (one retry, with the one refreshed token)", got, calls+1)
 		}
 		t.Logf("%d calls answered 401: %d token requests, slowest call %v (virtual)", calls, srv.TokenRequests(), slowest)
 
@@ -328,12 +342,31 @@ func TestClientLasting401DoesNotStorm(t *testing.T) {
 		const minutes = 5
 		for range minutes * 6 {
 			time.Sleep(10 * time.Second)
-			if got := get(t, client, srv.URL+didPath); got != http.StatusUnauthorized {
+			if got := get(t, client(), srv.URL+didPath); got != http.StatusUnauthorized {
 				t.Fatalf("GET = %d; want 401", got)
 			}
 		}
 		if got := srv.TokenRequests() - before; got < 1 || got > minutes {
 			t.Errorf("token requests over %d minutes of 401s = %d; want 1 to %d", minutes, got, minutes)
+		}
+	})
+}
+
+// TestClientDroppedSessionRightAfterMint: a session dropped moments after
+// the token was minted, before the API ever saw it, still costs one refresh,
+// and the call succeeds (a process that read its token from a cache, such as
+// the CLI, meets this).
+func TestClientDroppedSessionRightAfterMint(t *testing.T) {
+	bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
+		cfg := configFor(srv)
+		mustToken(t, cfg.TokenSource(t.Context()))
+		time.Sleep(2 * time.Second) // the server issues identical tokens within a second
+		srv.DropSessions()
+		if got := get(t, cfg.Client(t.Context()), srv.URL+didPath); got != http.StatusOK {
+			t.Fatalf("GET after a session dropped right after the mint = %d; want 200 after one refresh", got)
+		}
+		if got := srv.TokenRequests(); got != 2 {
+			t.Errorf("token requests = %d; want 2", got)
 		}
 	})
 }

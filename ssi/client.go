@@ -1,6 +1,7 @@
 package ssi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/entity-studio-go/entityauth/gen/ssiapi"
 )
@@ -77,36 +79,62 @@ func (c *Client) Raw() *ssiapi.Client { return c.api }
 // result makes the call and reads its answer: the operation's success status decodes into a T, any
 // other status becomes an [*Error]. It closes the body.
 func result[T any](op string, want int, call func() (*http.Response, error)) (*T, error) {
-	status, body, err := readAnswer(op, call)
+	var v *T
+	err := readAnswer(op, call, func(status int, body []byte) error {
+		if status != want {
+			return ParseError(op, status, body)
+		}
+		v = new(T)
+		if err := json.Unmarshal(body, v); err != nil {
+			return fmt.Errorf("%w: %s: %d answer: %w", ErrInvalidResponse, op, status, err)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	if status != want {
-		return nil, newError(op, status, body)
-	}
-	v := new(T)
-	if err := json.Unmarshal(body, v); err != nil {
-		return nil, fmt.Errorf("%w: %s: %d answer: %w", ErrInvalidResponse, op, status, err)
 	}
 	return v, nil
 }
 
+// bodyBuffers holds the buffers that answers are read into, so that a call
+// allocates none once the pool is warm. A buffer that grew beyond
+// maxPooledBuffer is left to the garbage collector.
+var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxPooledBuffer = 1 << 20
+
 // readAnswer makes the call, reads at most [MaxResponseBytes] of the answer's
-// body and closes it.
-func readAnswer(op string, call func() (*http.Response, error)) (status int, body []byte, err error) {
+// body, closes it, and passes the status and the body to use. The body is
+// only valid during use: nothing may keep it, or a slice of it.
+func readAnswer(op string, call func() (*http.Response, error), use func(status int, body []byte) error) error {
 	resp, err := call()
 	if err != nil {
-		return 0, nil, fmt.Errorf("entityauth: ssi: %s: %w", op, err)
+		return fmt.Errorf("entityauth: ssi: %s: %w", op, err)
 	}
 	defer resp.Body.Close()
-	body, err = io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
-	if err != nil {
-		return 0, nil, fmt.Errorf("entityauth: ssi: %s: reading the %d answer: %w", op, resp.StatusCode, err)
+	buf := bodyBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledBuffer {
+			buf.Reset()
+			bodyBuffers.Put(buf)
+		}
+	}()
+	if n := resp.ContentLength; n > 0 && n <= MaxResponseBytes {
+		buf.Grow(int(n) + bytes.MinRead) // room for the final read that sees EOF
 	}
-	if len(body) > MaxResponseBytes {
-		return 0, nil, fmt.Errorf("%w: %s: %d answer", ErrBodyTooLarge, op, resp.StatusCode)
+	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, MaxResponseBytes+1)); err != nil {
+		return fmt.Errorf("entityauth: ssi: %s: reading the %d answer: %w", op, resp.StatusCode, err)
 	}
-	return resp.StatusCode, body, nil
+	if buf.Len() > MaxResponseBytes {
+		return fmt.Errorf("%w: %s: %d answer", ErrBodyTooLarge, op, resp.StatusCode)
+	}
+	err = use(resp.StatusCode, buf.Bytes())
+	var e *Error
+	if errors.As(err, &e) && resp.Request != nil {
+		// A server that echoes the token sent must not put it in an error.
+		e.redact(strings.TrimSpace(strings.TrimPrefix(resp.Request.Header.Get("Authorization"), "Bearer ")))
+	}
+	return err
 }
 
 // pageParams turns page and limit into the optional query values; zero leaves
@@ -234,19 +262,22 @@ func (c *Client) GetPresentationTemplate(ctx context.Context, id string) (*ssiap
 // UpdatePresentationTemplate reports it as an [*Error] that matches [ErrNotFound].
 func (c *Client) UpdatePresentationTemplate(ctx context.Context, id string, req ssiapi.PresentationTemplateRequest) (*ssiapi.PresentationTemplate, error) {
 	const op = "updatePresentationTemplate"
-	status, body, err := readAnswer(op, func() (*http.Response, error) { return c.api.UpdatePresentationTemplate(ctx, id, req) })
+	var v *ssiapi.PresentationTemplate
+	err := readAnswer(op, func() (*http.Response, error) { return c.api.UpdatePresentationTemplate(ctx, id, req) }, func(status int, body []byte) error {
+		if status != http.StatusOK {
+			return ParseError(op, status, body)
+		}
+		if len(bytes.TrimSpace(body)) == 0 {
+			return &Error{Operation: op, StatusCode: status, Messages: []string{noTemplateMatchText}}
+		}
+		v = new(ssiapi.PresentationTemplate)
+		if err := json.Unmarshal(body, v); err != nil {
+			return fmt.Errorf("%w: %s: %d answer: %w", ErrInvalidResponse, op, status, err)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	if status != http.StatusOK {
-		return nil, newError(op, status, body)
-	}
-	if len(strings.TrimSpace(string(body))) == 0 {
-		return nil, &Error{Operation: op, StatusCode: status, Messages: []string{noTemplateMatchText}}
-	}
-	v := new(ssiapi.PresentationTemplate)
-	if err := json.Unmarshal(body, v); err != nil {
-		return nil, fmt.Errorf("%w: %s: %d answer: %w", ErrInvalidResponse, op, status, err)
 	}
 	return v, nil
 }

@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/entity-studio-go/entityauth"
@@ -203,6 +206,50 @@ func TestAnswerErrors(t *testing.T) {
 			t.Errorf("ListDIDs with a cancelled context error = %v; want context.Canceled", err)
 		}
 	})
+}
+
+// TestAnswersOutliveTheirBuffer checks that what a call returns, answers and
+// errors alike, stays intact while later calls, concurrent ones included,
+// reuse the buffers that answers are read into.
+func TestAnswersOutliveTheirBuffer(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		page := r.URL.Query().Get("page")
+		if strings.HasPrefix(page, "-") {
+			answer(http.StatusNotFound, `{"statusCode":404,"message":["page `+page+` is not found"],"error":"Not Found"}`)(w, r)
+			return
+		}
+		answer(http.StatusOK, `{"totalCount":1000,"data":["did:hid:testnet:page`+page+`"]}`)(w, r)
+	})
+	c := newClient(t, s)
+	first, err := c.ListDIDs(t.Context(), 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, notFound := c.ListDIDs(t.Context(), -1, 1)
+	check := func(i int) {
+		l, err := c.ListDIDs(t.Context(), i, 1)
+		if want := fmt.Sprintf("did:hid:testnet:page%d", i); err != nil || len(l.Data) != 1 || l.Data[0] != want {
+			t.Errorf("ListDIDs(page %d) = %+v, %v; want [%s]", i, l, err, want)
+		}
+	}
+	for i := 2; i < 20; i++ { // one after the other: most reuse the last buffer
+		check(i)
+	}
+	var wg sync.WaitGroup
+	for i := 20; i < 50; i++ {
+		wg.Go(func() { check(i) })
+	}
+	wg.Wait()
+	if first.Data[0] != "did:hid:testnet:page1" {
+		t.Errorf("the first answer became %q; want did:hid:testnet:page1", first.Data[0])
+	}
+	var e *ssi.Error
+	if !errors.As(notFound, &e) {
+		t.Fatalf("ListDIDs(page -1) error = %v; want an *ssi.Error", notFound)
+	}
+	if want := []string{"page -1 is not found"}; !slices.Equal(e.Messages, want) || e.Reason != "Not Found" {
+		t.Errorf("the error's messages became %q, reason %q; want %q, Not Found", e.Messages, e.Reason, want)
+	}
 }
 
 type zeros struct{}

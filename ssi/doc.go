@@ -13,9 +13,14 @@
 // access token as Bearer, sends the Origin header and fetches a new token once
 // when the SSI API answers 401:
 //
-//	hc := cfg.Client(ctx)
-//	c, err := ssi.NewClient(ssi.DefaultBaseURL, hc)
-//	created, err := c.CreateDID(ctx, ssiapi.CreateDIDRequest{Namespace: ptr(ssiapi.Testnet)})
+//	c, err := ssi.NewClient(ssi.DefaultBaseURL, cfg.Client(ctx))
+//	…
+//	ns := ssiapi.Testnet
+//	created, err := c.CreateDID(ctx, ssiapi.CreateDIDRequest{Namespace: &ns})
+//
+// The examples walk a DID and a credential through their life (create,
+// register, issue, revoke) against the fake in
+// [github.com/entity-studio-go/entityauth/entityauthtest].
 //
 // The schema routes and POST /credential/verify are not offered: the SSI API
 // refuses them to tokens minted from an API key (403, "Permission denied:

@@ -71,7 +71,8 @@ type Error struct {
 	Reason string
 	// Messages are the server's messages in order. A message that the server
 	// sent as an object is kept as its compact JSON text. It is empty when the
-	// body was not JSON.
+	// body was not JSON. The access token sent with the request, should the
+	// server echo it here or in Reason, is replaced by "[REDACTED]".
 	Messages []string
 }
 
@@ -111,6 +112,20 @@ func (e *Error) Is(target error) bool {
 	return false
 }
 
+// redactedText replaces a secret in an Error's texts.
+const redactedText = "[REDACTED]"
+
+// redact replaces secret, unless it is empty, in the reason and the messages.
+func (e *Error) redact(secret string) {
+	if secret == "" {
+		return
+	}
+	e.Reason = strings.ReplaceAll(e.Reason, secret, redactedText)
+	for i, m := range e.Messages {
+		e.Messages[i] = strings.ReplaceAll(m, secret, redactedText)
+	}
+}
+
 // has reports whether one of the messages contains s.
 func (e *Error) has(s string) bool {
 	for _, m := range e.Messages {
@@ -121,12 +136,22 @@ func (e *Error) has(s string) bool {
 	return false
 }
 
-// newError decodes the body of a failed answer: {statusCode, message, error}
-// with message a string, a list of strings or a list of objects, or the 500
-// shape {statusCode, timestamp, path, message}. A body that is not JSON yields
-// an Error without messages.
-func newError(op string, status int, body []byte) *Error {
+// ParseError decodes the body of a failed answer of the SSI API (status 400
+// or more) to the operation op, such as "GET /api/v1/did", into an *Error
+// that matches the sentinels. It reads the NestJS shape {statusCode, message,
+// error} with message a string, a list of strings or a list of objects, the
+// 500 shape {statusCode, timestamp, path, message}, and a bare JSON string,
+// as rate limiters send; an `error` that says more than the status text is a
+// message when there is none. A body that is not JSON yields an Error without
+// messages. Client calls return such errors already: ParseError is for answers
+// got some other way, such as through [Client.Raw] or a plain http.Client.
+func ParseError(op string, status int, body []byte) *Error {
 	e := &Error{Operation: op, StatusCode: status}
+	var one string
+	if json.Unmarshal(body, &one) == nil {
+		e.Messages = []string{one}
+		return e
+	}
 	var v struct {
 		Message json.RawMessage `json:"message"`
 		Error   string          `json:"error"`
@@ -136,6 +161,9 @@ func newError(op string, status int, body []byte) *Error {
 	}
 	e.Reason = v.Error
 	e.Messages = decodeMessages(v.Message)
+	if len(e.Messages) == 0 && e.Reason != "" && e.Reason != http.StatusText(status) {
+		e.Messages = []string{e.Reason}
+	}
 	return e
 }
 

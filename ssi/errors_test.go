@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/entity-studio-go/entityauth"
+	"github.com/entity-studio-go/entityauth/entityauthtest"
 	"github.com/entity-studio-go/entityauth/ssi"
 )
 
@@ -85,5 +87,46 @@ func TestErrorShapes(t *testing.T) {
 				t.Errorf("Error() = %q holds the access token", msg)
 			}
 		})
+	}
+}
+
+// TestErrorRedactsEchoedToken: an answer that echoes the token sent yields an
+// *Error whose texts hold [REDACTED] in its place, through a plain bearer
+// client and through Config.Client against the fake.
+func TestErrorRedactsEchoedToken(t *testing.T) {
+	echo := func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		answer(http.StatusBadRequest, `{"statusCode":400,"message":["bad header `+auth+`","again: `+auth+`"],"error":"`+auth+`"}`)(w, r)
+	}
+	s := newServer(t, echo)
+	_, err := newClient(t, s).ListDIDs(t.Context(), 0, 0)
+	var e *ssi.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("ListDIDs error = %v; want an *ssi.Error", err)
+	}
+	if strings.Contains(err.Error(), "test-token") || strings.Contains(e.Reason, "test-token") {
+		t.Errorf("error = %q, reason %q; want the token redacted", err, e.Reason)
+	}
+	if want := []string{"bad header Bearer [REDACTED]", "again: Bearer [REDACTED]"}; !slices.Equal(e.Messages, want) {
+		t.Errorf("Messages = %q; want %q", e.Messages, want)
+	}
+	if !errors.Is(err, ssi.ErrValidation) {
+		t.Errorf("errors.Is(%v, ErrValidation) = false; want true after redaction", err)
+	}
+
+	// The same through Config.Client, with a token from the fake.
+	srv := entityauthtest.Start(t, entityauthtest.Options{})
+	cfg := &entityauth.Config{APISecretKey: srv.APIKey(), BaseURL: srv.URL}
+	c, err := ssi.NewClient(s.URL, cfg.Client(t.Context()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.ListDIDs(t.Context(), 0, 0)
+	tok, tokErr := cfg.TokenSource(t.Context()).Token() // the same token, shared in the process
+	if tokErr != nil {
+		t.Fatal(tokErr)
+	}
+	if !errors.As(err, &e) || strings.Contains(err.Error(), tok.AccessToken) || !strings.Contains(err.Error(), "bad header Bearer [REDACTED]") {
+		t.Errorf("ListDIDs through Config.Client error = %v; want an *ssi.Error with the token redacted", err)
 	}
 }

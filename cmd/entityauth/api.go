@@ -304,7 +304,7 @@ func (a *apiCaller) call(ctx context.Context, method string, target *url.URL, bo
 		return nil, &apiRequestError{method, target, fmt.Errorf("reading the %d answer: %w", resp.StatusCode, err)}
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return b, apiError(method, target.Path, resp.StatusCode, b)
+		return b, ssi.ParseError(method+" "+target.Path, resp.StatusCode, b)
 	}
 	return b, nil
 }
@@ -416,57 +416,4 @@ func requestFailure(method string, target *url.URL, err error) error {
 		return ue.Err // the token service's failure, whose message holds no URL
 	}
 	return &apiRequestError{method, target, err}
-}
-
-// apiError decodes the body of an HTTP error of the SSI API, {statusCode,
-// message, error} with message a string, a list of strings or a list of
-// objects, into an [*ssi.Error] named by method and path. Without a message,
-// the error field is the message unless it merely names the status, as in
-// {"error":"Insufficient credits or no active plan"}; a bare JSON string is
-// the message; a body that is not JSON yields no messages.
-//
-// TODO: package ssi decodes the same body but does not export its decoder.
-func apiError(method, path string, status int, body []byte) *ssi.Error {
-	e := &ssi.Error{Operation: method + " " + path, StatusCode: status}
-	var one string
-	if json.Unmarshal(body, &one) == nil { // a bare JSON string, as the throttler's 429
-		e.Messages = []string{one}
-		return e
-	}
-	var v struct {
-		Message json.RawMessage `json:"message"`
-		Error   string          `json:"error"`
-	}
-	if json.Unmarshal(body, &v) != nil {
-		return e
-	}
-	e.Reason = v.Error
-	var list []json.RawMessage
-	switch {
-	case len(v.Message) == 0 || string(v.Message) == "null":
-	case json.Unmarshal(v.Message, &one) == nil:
-		e.Messages = []string{one}
-	case json.Unmarshal(v.Message, &list) == nil:
-		for _, m := range list {
-			if json.Unmarshal(m, &one) != nil {
-				one = compactJSON(m)
-			}
-			e.Messages = append(e.Messages, one)
-		}
-	default:
-		e.Messages = []string{compactJSON(v.Message)}
-	}
-	if len(e.Messages) == 0 && e.Reason != "" && e.Reason != http.StatusText(status) {
-		e.Messages = []string{e.Reason}
-	}
-	return e
-}
-
-// compactJSON returns raw without insignificant space.
-func compactJSON(raw []byte) string {
-	var b bytes.Buffer
-	if json.Compact(&b, raw) != nil {
-		return string(raw)
-	}
-	return b.String()
 }

@@ -568,7 +568,8 @@ func TestAPITokenFailures(t *testing.T) {
 	}
 	assertNoSecrets(t, "stderr", r.stderr, wrong)
 
-	srv.Enqueue(entityauthtest.TokenEndpoint, entityauthtest.Fault{Status: 429, JSON: "Too many requests. Try again later."})
+	// A bare 429 is probed again and would succeed; a long Retry-After fails at once.
+	srv.Enqueue(entityauthtest.TokenEndpoint, entityauthtest.Fault{Status: 429, RetryAfter: "600", JSON: "Too many requests. Try again later."})
 	r = e.run("", "api", "/api/v1/did")
 	r.want(t, 75)
 	if !strings.Contains(r.stderr, "429") || !strings.Contains(r.stderr, fmt.Sprintf("hint: the token service allows %d requests a minute", tokenRateLimit)) {

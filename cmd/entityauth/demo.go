@@ -2,23 +2,26 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/entity-studio-go/entityauth"
 	"github.com/entity-studio-go/entityauth/entityauthtest"
+	"github.com/entity-studio-go/entityauth/gen/ssiapi"
+	"github.com/entity-studio-go/entityauth/ssi"
 )
 
 // demo is the demo command: the library against an in-process fake.
 func (c *cli) demo(args []string) int {
 	fs := flags("demo", "",
 		"Start a fake Entity Studio in this process, on loopback, and walk through the\n"+
-			"library: fetch a token, inspect it, call the SSI API, show that a cached call\n"+
-			"makes no request, and recover from a 401 with one refresh. It reaches no network\n"+
-			"beyond loopback, writes no files, and never prints a token in clear.")
+			"library: fetch a token, inspect it, then through package ssi create a DID,\n"+
+			"register it, issue a credential and revoke it, all with the one token, and\n"+
+			"recover from a 401 with one refresh. It reaches no network beyond loopback,\n"+
+			"writes no files, and never prints a token or a key in clear.")
 	if code, ok := c.parse(fs, args); !ok {
 		return code
 	}
@@ -73,41 +76,104 @@ func (c *cli) runDemo(ctx context.Context) error {
 	d.writeText(&sb, time.Now())
 	w.printf("%s", indent(sb.String(), "    "))
 
-	step(w, 3, "Call the SSI API through Config.Client")
-	w.printf("    resp, err := client.Get(%q)\n", srv.URL+"/api/v1/did")
-	status, body, err := get(ctx, client, srv.URL+"/api/v1/did")
+	step(w, 3, "Create a DID through package ssi")
+	w.printf("    c, err := ssi.NewClient(%q, client)  // ssi.DefaultBaseURL in production\n", srv.URL)
+	w.printf("    ns := ssiapi.Testnet\n")
+	w.printf("    created, err := c.CreateDID(ctx, ssiapi.CreateDIDRequest{Namespace: &ns})\n")
+	sc, err := ssi.NewClient(srv.URL, client)
 	if err != nil {
 		return err
 	}
-	w.printf("    -> %s %s\n", status, body)
-
-	step(w, 4, "A cached call makes no token request")
-	before := srv.TokenRequests()
-	if status, _, err = get(ctx, client, srv.URL+"/api/v1/did"); err != nil {
+	ns := ssiapi.Testnet
+	created, err := sc.CreateDID(ctx, ssiapi.CreateDIDRequest{Namespace: &ns})
+	if err != nil {
 		return err
 	}
-	w.printf("    -> %s; token requests: %d before, %d after (the token came from memory)\n",
-		status, before, srv.TokenRequests())
-	if after := srv.TokenRequests(); after != before {
-		return fmt.Errorf("the cached call made %d token requests", after-before)
+	w.printf("    -> %s, %s\n", shortID(created.Did), created.RegistrationStatus)
+
+	step(w, 4, "Register it on chain")
+	w.printf("    reg, err := c.RegisterDID(ctx, ssiapi.RegisterDIDRequest{DidDocument: doc, VerificationMethodId: &vm})\n")
+	vm := created.Did + "#key-1"
+	reg, err := sc.RegisterDID(ctx, ssiapi.RegisterDIDRequest{DidDocument: created.MetaData.DidDocument, VerificationMethodId: &vm})
+	if err != nil {
+		return err
+	}
+	w.printf("    -> %s, transaction %s\n", reg.RegistrationStatus, shortID(reg.TransactionHash))
+
+	step(w, 5, "Issue a credential")
+	w.printf("    issued, err := c.IssueCredential(ctx, ssiapi.IssueCredentialRequest{IssuerDid: did, SubjectDid: did, …})\n")
+	issued, err := sc.IssueCredential(ctx, ssiapi.IssueCredentialRequest{
+		IssuerDid: created.Did, VerificationMethodId: vm, SubjectDid: created.Did,
+		SchemaContext: &[]string{"https://schema.org"}, Type: &[]string{"DemoCredential"},
+		ExpirationDate: time.Now().AddDate(1, 0, 0).UTC().Format(time.RFC3339), Fields: map[string]any{"name": "Ada"},
+	})
+	if err != nil {
+		return err
+	}
+	id := issued.Metadata.CredentialId
+	w.printf("    -> %s, %s\n", shortID(id), deref(issued.CredentialStatus.Remarks))
+
+	step(w, 6, "Revoke it")
+	w.printf("    st, err := c.UpdateCredentialStatus(ctx, id, ssiapi.UpdateCredentialStatusRequest{Status: ssiapi.REVOKE, …})\n")
+	st, err := sc.UpdateCredentialStatus(ctx, id, ssiapi.UpdateCredentialStatusRequest{Status: ssiapi.REVOKE, IssuerDid: created.Did, VerificationMethodId: vm})
+	if err != nil {
+		return err
+	}
+	w.printf("    -> revoked %v, %s\n", deref(st.Revoked), deref(st.Remarks))
+	w.printf("    Revocation is final; bringing it back fails with a typed error:\n")
+	_, err = sc.UpdateCredentialStatus(ctx, id, ssiapi.UpdateCredentialStatusRequest{Status: ssiapi.LIVE, IssuerDid: created.Did, VerificationMethodId: vm})
+	switch {
+	case err == nil:
+		return errors.New("reinstating a revoked credential succeeded; want ssi.ErrValidation")
+	case !errors.Is(err, ssi.ErrValidation):
+		return fmt.Errorf("reinstating a revoked credential: %w; want ssi.ErrValidation", err)
+	}
+	w.printf("    -> errors.Is(err, ssi.ErrValidation): true\n")
+
+	step(w, 7, "Every call above used one token")
+	w.printf("    token requests: %d\n", srv.TokenRequests())
+	if n := srv.TokenRequests(); n != 1 {
+		return fmt.Errorf("the calls made %d token requests; want 1", n)
 	}
 
-	step(w, 5, "Recover from a forced 401 with one refresh")
+	step(w, 8, "Recover from a forced 401 with one refresh")
 	srv.DropSessions()
 	w.printf("    The fake ends the app's session, as its week does on the real server, before the token's exp.\n")
-	w.printf("    The same call: the client gets 401, drops the token, fetches one, retries once.\n")
+	w.printf("    The next call gets 401; the client drops the token, fetches one and retries once.\n")
+	w.printf("    for did, err := range c.DIDs(ctx) { … }\n")
 	before, apiBefore := srv.TokenRequests(), srv.APIRequests()
-	if status, body, err = get(ctx, client, srv.URL+"/api/v1/did"); err != nil {
-		return err
+	dids := 0
+	for _, err := range sc.DIDs(ctx) {
+		if err != nil {
+			return err
+		}
+		dids++
 	}
 	refreshes, calls := srv.TokenRequests()-before, srv.APIRequests()-apiBefore
-	w.printf("    -> %s %s\n", status, body)
-	w.printf("    token requests for the recovery: %d; API requests: %d\n", refreshes, calls)
-	if !strings.HasPrefix(status, "200") || refreshes != 1 || calls != 2 {
-		return fmt.Errorf("recovery ended with %s after %d token and %d API requests; want 200 after 1 and 2", status, refreshes, calls)
+	w.printf("    -> %d DID; token requests for the recovery: %d; API requests: %d\n", dids, refreshes, calls)
+	if dids != 1 || refreshes != 1 || calls != 2 {
+		return fmt.Errorf("recovery listed %d DIDs after %d token and %d API requests; want 1 after 1 and 2", dids, refreshes, calls)
 	}
 	w.printf("\nIn all: %d token requests, %d SSI API requests.\n", srv.TokenRequests(), srv.APIRequests())
 	return nil
+}
+
+// shortID shows the start of a DID, credential id or hash: enough to tell
+// it apart in the demo, short enough for a line.
+func shortID(id string) string {
+	const keep = 24
+	if len(id) <= keep {
+		return id
+	}
+	return id[:keep] + "…"
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
 }
 
 // wireLog is a RoundTripper that prints each request's method, path and
@@ -147,26 +213,4 @@ func indent(s, prefix string) string {
 		b.WriteString(l)
 	}
 	return b.String()
-}
-
-// get makes a GET request and returns the status and a short body.
-func get(ctx context.Context, client *http.Client, url string) (status, body string, err error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return "", "", err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return "", "", err
-	}
-	defer resp.Body.Close() //nolint:errcheck // the body is read in full
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return "", "", err
-	}
-	s := strings.TrimSpace(string(b))
-	if len(s) > 120 {
-		s = s[:120] + "…"
-	}
-	return resp.Status, s, nil
 }

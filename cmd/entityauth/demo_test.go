@@ -2,11 +2,19 @@ package main
 
 import (
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 )
 
+// fakeKeyPattern matches a key in the format of the fake's random keys (and
+// the real ones): 29 hex digits, a dot, 97 hex digits.
+var fakeKeyPattern = regexp.MustCompile(`[0-9a-f]{29}\.[0-9a-f]{97}`)
+
+// TestDemo runs the demo and pins its steps in order (token, inspect, create
+// DID, register, issue, revoke, one token for all, recovery from a 401), and
+// that it prints no token and no key.
 func TestDemo(t *testing.T) {
 	e := newEnv(t)
 	start := time.Now()
@@ -17,25 +25,53 @@ func TestDemo(t *testing.T) {
 	if elapsed > 5*time.Second {
 		t.Errorf("demo took %v; want under 5 s", elapsed)
 	}
-	for _, want := range []string{
+	// The steps, in order, each with its result.
+	steps := []string{
 		"1. Fetch a token",
+		"wire: POST /api/v1/app/oauth -> 200 OK",
 		"eyJhbGciOi…(redacted)",
 		"2. Inspect it",
 		"WITHOUT verifying",
-		"3. Call the SSI API through Config.Client",
-		"GET /api/v1/did -> 200 OK",
-		"4. A cached call makes no token request",
-		"token requests: 1 before, 1 after",
-		"5. Recover from a forced 401",
+		"3. Create a DID through package ssi",
+		"wire: POST /api/v1/did/create -> 201 Created",
+		"-> did:hid:testnet:z6Mk",
+		", UNREGISTRED",
+		"4. Register it on chain",
+		"wire: POST /api/v1/did/register -> 201 Created",
+		"-> COMPLETED, transaction ",
+		"5. Issue a credential",
+		"wire: POST /api/v1/credential/issue -> 201 Created",
+		"-> vc:hid:testnet:z6Mk",
+		", Credential is active",
+		"6. Revoke it",
+		"-> 200 OK",
+		"-> revoked true, Credential is revoked",
+		"-> 400 Bad Request",
+		"errors.Is(err, ssi.ErrValidation): true",
+		"7. Every call above used one token",
+		"token requests: 1",
+		"8. Recover from a forced 401",
 		"wire: GET /api/v1/did -> 401 Unauthorized",
-		"token requests for the recovery: 1; API requests: 2",
-		"In all: 2 token requests",
-	} {
-		if !strings.Contains(r.stdout, want) {
-			t.Errorf("demo output lacks %q:\n%s", want, r.stdout)
+		"wire: POST /api/v1/app/oauth -> 200 OK",
+		"wire: GET /api/v1/did -> 200 OK",
+		"-> 1 DID; token requests for the recovery: 1; API requests: 2",
+		"In all: 2 token requests, 7 SSI API requests.",
+	}
+	rest := r.stdout
+	for _, want := range steps {
+		i := strings.Index(rest, want)
+		if i < 0 {
+			t.Fatalf("demo output lacks %q after the steps before it:\n%s", want, r.stdout)
 		}
+		rest = rest[i+len(want):]
+	}
+	if n := strings.Count(r.stdout, "wire: "); n != 9 {
+		t.Errorf("demo output shows %d requests on the wire; want 9 (2 token, 7 SSI API):\n%s", n, r.stdout)
 	}
 	assertNoSecrets(t, "demo output", r.stdout+r.stderr)
+	if m := fakeKeyPattern.FindString(r.stdout + r.stderr); m != "" {
+		t.Errorf("demo output holds the fake's API key (%.8s…)", m)
+	}
 	// No file cache: the demo leaves nothing behind.
 	if _, err := os.Stat(e.cacheDir); !os.IsNotExist(err) {
 		t.Errorf("demo created the cache directory (stat: %v)", err)
