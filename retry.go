@@ -68,8 +68,13 @@ func retryDelay(err error, n int) (time.Duration, bool) {
 		}
 		return backoff(n), true
 	}
+	// A certificate that does not verify, or a server that does not speak
+	// TLS at all (an https URL to a plain-http server), fails the same way
+	// every time.
 	var cert *tls.CertificateVerificationError
-	if errors.Is(err, ErrInvalidResponse) || errors.Is(err, ErrBodyTooLarge) || errors.As(err, &cert) {
+	var record tls.RecordHeaderError
+	if errors.Is(err, ErrInvalidResponse) || errors.Is(err, ErrBodyTooLarge) || errors.As(err, &cert) ||
+		errors.Is(err, http.ErrSchemeMismatch) || errors.As(err, &record) {
 		return 0, false
 	}
 	// A network error: the connection failed, dropped or timed out.

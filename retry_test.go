@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -103,6 +104,20 @@ func TestRetryGivesUp(t *testing.T) {
 			}
 			if srv.TokenRequests() != 1 || time.Since(start) != 0 {
 				t.Errorf("requests, elapsed = %d, %v; want 1, 0", srv.TokenRequests(), time.Since(start))
+			}
+		})
+	})
+	t.Run("https to a plain-http server", func(t *testing.T) {
+		bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
+			cfg := configFor(srv)
+			cfg.BaseURL = strings.Replace(srv.URL, "http://", "https://", 1)
+			start := time.Now()
+			_, err := cfg.Token(t.Context())
+			if !errors.Is(err, http.ErrSchemeMismatch) {
+				t.Fatalf("error = %v; want http.ErrSchemeMismatch", err)
+			}
+			if el := time.Since(start); el != 0 {
+				t.Errorf("failed after %v; want at once, with no retry", el)
 			}
 		})
 	})
