@@ -11,9 +11,10 @@ import (
 )
 
 // The retry policy of one fetch: [Config.Token], or one refresh of a
-// [TokenSource]. A fetch retries network errors and the statuses 408, 429,
-// 500, 502, 503 and 504, never 400, 401 or 403, and makes at most
-// Config.MaxAttempts requests. Between attempts it waits a random delay below
+// [TokenSource]. A fetch retries network errors (but not a TLS failure, such
+// as a certificate that does not verify) and the statuses 408, 429, 500, 502,
+// 503 and 504, never 400, 401 or 403, and makes at most Config.MaxAttempts
+// requests. Between attempts it waits a random delay below
 // RetryBackoffBase, a bound that doubles with each attempt up to
 // RetryBackoffCap, or the answer's Retry-After (seconds or a date) if it has
 // one; a Retry-After longer than MaxRetryAfter ends the fetch at once.
