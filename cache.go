@@ -333,7 +333,7 @@ func (s *TokenSource) load(ctx context.Context) (*result, error) {
 		s.cacheFailed("open", err)
 		return nil, nil
 	}
-	if !s.now().Before(res.expiry.Add(-mandatoryWindow(res.expiry.Sub(res.issued)))) {
+	if !res.usable(s.now()) {
 		return nil, nil
 	}
 	s.mu.Lock()

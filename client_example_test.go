@@ -63,9 +63,9 @@ func ExampleTransport() {
 	defer cancel()
 	cfg := &entityauth.Config{APISecretKey: srv.APIKey(), BaseURL: srv.URL}
 	client := &http.Client{Transport: &entityauth.Transport{
-		Source:       cfg.TokenSource(ctx),
-		Base:         srv.Transport(),
-		AllowedHosts: []string{"127.0.0.1"},
+		Source:   cfg.TokenSource(ctx),
+		Base:     srv.Transport(),
+		APIHosts: []string{"127.0.0.1"},
 	}}
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/api/v1/did", nil)
 	resp, err := client.Do(req)

@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
-
-	"github.com/entity-studio-go/entityauth/gen"
 )
 
 // DefaultBaseURL is the production token service of Entity Studio.
@@ -24,18 +22,21 @@ const (
 	// Config.MaxAttempts is 0.
 	DefaultMaxAttempts = 3
 	// DefaultRefreshTimeout bounds one refresh, retries and waits included,
-	// when Config.RefreshTimeout is 0. It outlasts the real server's 60 s
-	// rate window, so that a refresh that meets a full window probes until
-	// the window rolls over.
+	// when Config.RefreshTimeout is 0. It outlasts the real server's rate
+	// window ([ErrRateLimited]), so that a refresh that meets a full window
+	// probes until the window rolls over.
 	DefaultRefreshTimeout = 2 * time.Minute
 )
 
-// maxLifetime bounds Config.Lifetime, and maxExpiresIn and minExpiresIn bound
-// the lifetime that a token response may claim: anything longer is refused as
-// absurd, and anything shorter as dead on arrival.
+// MaxLifetime is the longest Config.Lifetime, and the longest lifetime that a
+// token response may claim: a longer one fails with [ErrInvalidResponse].
+const MaxLifetime = 744 * time.Hour
+
+// maxExpiresIn and minExpiresIn bound the lifetime that a token response may
+// claim: anything longer is refused as absurd, and anything shorter as dead
+// on arrival.
 const (
-	maxLifetime  = 31 * 24 * time.Hour
-	maxExpiresIn = maxLifetime
+	maxExpiresIn = MaxLifetime
 	minExpiresIn = time.Second
 )
 
@@ -61,9 +62,8 @@ type Config struct {
 	Origin string
 
 	// APIHosts, if not empty, lists the SSI API hosts that Config.Client may
-	// send the token to: host names (on any port) or host:port pairs, such as
-	// "api.entity.hypersign.id". A request or redirect to any other host then
-	// fails with [ErrHostNotAllowed] before it is sent. See [Transport].
+	// send the token to, such as "api.entity.hypersign.id". It becomes the
+	// [Transport.APIHosts] of the client's Transport.
 	APIHosts []string
 
 	// GrantType is the optional ?grant_type= of token requests. SSI apps
@@ -72,7 +72,7 @@ type Config struct {
 
 	// Lifetime is the requested token lifetime, sent as the ExpiresIn header
 	// in whole hours. It must be 0 (the server's default, 4 hours) or a whole
-	// number of hours between 1 and 744.
+	// number of hours up to [MaxLifetime].
 	Lifetime time.Duration
 
 	// HTTPClient is used for token requests. If nil, the *http.Client in the
@@ -100,7 +100,7 @@ type Config struct {
 	// MaxAttempts bounds the requests of one fetch; 0 means
 	// [DefaultMaxAttempts], and 1 disables retries. The probes after a 429
 	// without Retry-After do not count: RefreshTimeout bounds them (see
-	// [Config.TokenSource]).
+	// [RetryBackoffBase] for the retry rules).
 	MaxAttempts int
 
 	// Cache, if not nil, shares sealed tokens beyond one TokenSource (see
@@ -108,28 +108,9 @@ type Config struct {
 	Cache Cache
 }
 
-// RefreshEvent describes one completed refresh of a [TokenSource].
-type RefreshEvent struct {
-	// Async reports whether the refresh ran ahead of time in the background
-	// while callers kept the cached token, rather than with callers waiting.
-	Async bool
-	// Attempts is the number of requests made to the token endpoint, probes
-	// after a 429 included; 0 when the token came from Config.Cache or from
-	// another TokenSource of the process.
-	Attempts int
-	// Duration is how long the refresh took, waits between retries included.
-	Duration time.Duration
-	// Err is the refresh's error, or nil. A refresh that obtained no new
-	// token fails: while another holder has Config.Cache's lock and the
-	// cached token is still served, Err wraps [ErrLocked].
-	Err error
-	// Expiry is the new token's expiry, or the zero time when Err is not nil.
-	Expiry time.Time
-}
-
 // Token fetches a new access token from the token service, with retries (see
-// [Config.TokenSource] for the retry rules). It does not cache: most users
-// want [Config.TokenSource], which does.
+// [RetryBackoffBase] for the rules). It does not cache: most users want
+// [Config.Client] or [Config.TokenSource], which do.
 func (c *Config) Token(ctx context.Context) (*oauth2.Token, error) {
 	f, err := c.newFetcher(ctx)
 	if err != nil {
@@ -168,8 +149,8 @@ func (c *Config) validate() (string, error) {
 	if strings.ContainsFunc(c.Origin, isControl) {
 		return "", fmt.Errorf("%w: Origin holds a line break or another control character", ErrInvalidConfig)
 	}
-	if c.Lifetime != 0 && (c.Lifetime < time.Hour || c.Lifetime > maxLifetime || c.Lifetime%time.Hour != 0) {
-		return "", fmt.Errorf("%w: Lifetime %v is not a whole number of hours between 1 and %d", ErrInvalidConfig, c.Lifetime, int(maxLifetime/time.Hour))
+	if c.Lifetime != 0 && (c.Lifetime < time.Hour || c.Lifetime > MaxLifetime || c.Lifetime%time.Hour != 0) {
+		return "", fmt.Errorf("%w: Lifetime %v is not a whole number of hours between 1 and %d", ErrInvalidConfig, c.Lifetime, int(MaxLifetime/time.Hour))
 	}
 	if c.RefreshTimeout < 0 {
 		return "", fmt.Errorf("%w: RefreshTimeout %v is negative", ErrInvalidConfig, c.RefreshTimeout)
@@ -203,16 +184,28 @@ func checkBaseURL(raw string) (string, error) {
 	case u.Host == "":
 		return "", fmt.Errorf("%w: BaseURL %q has no host", ErrInvalidConfig, u.Redacted())
 	}
-	switch strings.ToLower(u.Scheme) {
-	case "https":
-	case "http":
-		if !isLoopback(u.Hostname()) {
-			return "", fmt.Errorf("%w: %q: plain http is allowed only to localhost, 127.0.0.0/8 and ::1", ErrInsecureURL, u.Redacted())
-		}
-	default:
-		return "", fmt.Errorf("%w: %q: the scheme must be https", ErrInsecureURL, u.Redacted())
+	if err := checkScheme(u); err != nil {
+		return "", err
 	}
 	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// checkScheme returns an error wrapping [ErrInsecureURL] unless u is https,
+// or plain http to a loopback host. It is the one scheme check of both the
+// token service's URL (Config.BaseURL) and the URLs that a [Transport] sends
+// a token to. Its error names only the scheme and the host of u.
+func checkScheme(u *url.URL) error {
+	switch strings.ToLower(u.Scheme) {
+	case "https":
+		return nil
+	case "http":
+		if isLoopback(u.Hostname()) {
+			return nil
+		}
+		return fmt.Errorf("%w: %q: plain http is allowed only to localhost, 127.0.0.0/8 and ::1", ErrInsecureURL, "http://"+u.Host)
+	default:
+		return fmt.Errorf("%w: %q: the scheme must be https", ErrInsecureURL, u.Scheme+"://"+u.Host)
+	}
 }
 
 // isLoopback reports whether host is localhost or a loopback IP address.
@@ -222,44 +215,4 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// newFetcher validates the Config and builds the fetcher of its requests.
-func (c *Config) newFetcher(ctx context.Context) (*fetcher, error) {
-	base, err := c.validate()
-	if err != nil {
-		return nil, err
-	}
-	hc := c.HTTPClient
-	if hc == nil {
-		if v, ok := ctx.Value(oauth2.HTTPClient).(*http.Client); ok && v != nil {
-			hc = v
-		} else {
-			hc = http.DefaultClient
-		}
-	}
-	noRedirect := *hc
-	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	client, err := gen.NewClient(base, gen.WithHTTPClient(&noRedirect))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
-	}
-	params := &gen.GenerateAccessTokenParams{XApiSecretKey: c.APISecretKey}
-	if c.Origin != "" {
-		origin := c.Origin
-		params.Origin = &origin
-	}
-	if c.GrantType != "" {
-		gt := c.GrantType // gen.GrantType is an open string (an alias)
-		params.GrantType = &gt
-	}
-	if c.Lifetime != 0 {
-		hours := int(c.Lifetime / time.Hour)
-		params.ExpiresIn = &hours
-	}
-	attempts := c.MaxAttempts
-	if attempts == 0 {
-		attempts = DefaultMaxAttempts
-	}
-	return &fetcher{client: client, params: params, key: c.APISecretKey, maxAttempts: attempts, now: time.Now}, nil
 }

@@ -16,8 +16,9 @@ import (
 var (
 	// ErrMissingKey means that Config.APISecretKey is empty.
 	ErrMissingKey = errors.New("entityauth: missing API secret key")
-	// ErrInsecureURL means that Config.BaseURL is neither https nor plain http
-	// to a loopback host. No connection is made.
+	// ErrInsecureURL means that Config.BaseURL, or the URL of a request
+	// given to a [Transport], is neither https nor plain http to a loopback
+	// host. No connection is made, and no token is sent.
 	ErrInsecureURL = errors.New("entityauth: insecure base URL")
 	// ErrInvalidConfig means that a Config field other than the key or the
 	// URL's scheme is unusable, such as a Lifetime that is not whole hours.
@@ -32,7 +33,9 @@ var (
 	// ErrForbidden means that the token endpoint answered 403. It is never retried.
 	ErrForbidden = errors.New("entityauth: forbidden")
 	// ErrRateLimited means that the token endpoint answered 429. The real
-	// server allows 10 token requests per 60 seconds per client address.
+	// server allows 10 token requests per client address in a window of 60
+	// seconds that opens at the window's first request, and answers 429
+	// without Retry-After until it rolls over.
 	ErrRateLimited = errors.New("entityauth: rate limited")
 	// ErrServer means that the token endpoint answered with a 5xx status.
 	ErrServer = errors.New("entityauth: server error")
@@ -43,9 +46,11 @@ var (
 
 	// ErrInvalidResponse means that the token endpoint answered 200 with a
 	// body that is not a usable token: not JSON, no access_token, or an
-	// expiresIn that is missing, under 1 s (dead on arrival) or absurdly large.
+	// expiresIn that is missing, under a second (dead on arrival) or longer
+	// than [MaxLifetime].
 	ErrInvalidResponse = errors.New("entityauth: invalid token response")
-	// ErrBodyTooLarge means that a response body exceeded the 1 MiB cap.
+	// ErrBodyTooLarge means that an answer of the token endpoint exceeded
+	// [MaxResponseBytes].
 	ErrBodyTooLarge = errors.New("entityauth: response body too large")
 
 	// ErrClosed means that the context given to [Config.TokenSource] is done,
@@ -66,8 +71,8 @@ type Error struct {
 	// "; ". It is empty when the body held none (for example an HTML page).
 	Message string
 	// RetryAfter is the delay that the server asked for in a Retry-After
-	// header (seconds or a date), or 0. A delay beyond 5 minutes ends the
-	// retries at once.
+	// header (seconds or a date), or 0. A delay beyond [MaxRetryAfter] ends
+	// the retries at once.
 	RetryAfter time.Duration
 
 	hasRetryAfter bool

@@ -113,7 +113,7 @@ var faultMatrix = []faultRow{
 		name:   "429 bare string once: probed again after 1–2 s, then a token",
 		faults: faults(entityauthtest.Fault{Status: 429, JSON: tooMany}),
 		token:  true, expiresIn: 4 * time.Hour,
-		attempts: 2, requests: -1, min: probeBase / 2, max: probeBase,
+		attempts: 2, requests: -1, min: ProbeBase / 2, max: ProbeBase,
 	},
 	{
 		name:   "429 bare string five times: probes do not count against MaxAttempts",
@@ -126,7 +126,7 @@ var faultMatrix = []faultRow{
 		faults: faults(slices.Repeat([]entityauthtest.Fault{{Status: 429, JSON: tooMany}}, 10)...),
 		setup:  func(_ *testing.T, c *Config, _ *entityauthtest.Server) { c.RefreshTimeout = 3 * time.Second },
 		is:     []error{ErrRateLimited}, status: 429, message: tooMany,
-		attempts: 2, requests: -1, min: probeBase / 2, max: probeBase,
+		attempts: 2, requests: -1, min: ProbeBase / 2, max: ProbeBase,
 	},
 	{
 		name:   "429 Retry-After seconds",
@@ -235,7 +235,7 @@ var faultMatrix = []faultRow{
 	},
 	{
 		name:     "200 larger than 1 MiB",
-		faults:   faults(entityauthtest.Fault{Oversize: maxBodySize + 1}),
+		faults:   faults(entityauthtest.Fault{Oversize: MaxResponseBytes + 1}),
 		is:       []error{ErrBodyTooLarge},
 		attempts: 1, requests: -1,
 	},
@@ -535,45 +535,6 @@ func errorTexts(err error) []string {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
 		out = append(out, re.Error(), fmt.Sprintf("%+v", re))
-	}
-	return out
-}
-
-// Canaries: the key the fake accepts, and a token that fault bodies carry.
-// Neither may ever show in an error.
-var (
-	canaryKey   = "ca0a0e" + strings.Repeat("0", 23) + "." + strings.Repeat("5ec0e7", 16) + "a"
-	canaryToken = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJjYW5hcnkiOiJtYXRyaXgtdG9rZW4ifQ.c2lnbmF0dXJlLW9mLXRoZS1jYW5hcnk"
-)
-
-// findSecret returns a description of the first secret found in text, or "".
-// A secret is also found by its most telling part: the part of a key after
-// its dot, and the payload or the signature of a JWT.
-func findSecret(text string, secrets ...string) string {
-	for _, s := range secrets {
-		if s == "" {
-			continue
-		}
-		parts := []string{s}
-		if i := strings.IndexByte(s, '.'); i >= 0 {
-			parts = append(parts, strings.Split(s, ".")[1:]...)
-		}
-		for _, p := range parts {
-			if len(p) >= 16 && strings.Contains(text, p) {
-				return fmt.Sprintf("a secret (%.6s…)", s)
-			}
-		}
-	}
-	return ""
-}
-
-// issuedTokens returns every bearer token that srv saw on a request.
-func issuedTokens(srv *entityauthtest.Server) []string {
-	var out []string
-	for _, r := range srv.Requests() {
-		if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-			out = append(out, tok)
-		}
 	}
 	return out
 }

@@ -21,10 +21,13 @@ import (
 	"github.com/entity-studio-go/entityauth/gen"
 )
 
-// maxBodySize caps every response body that is read, and maxErrorBody the
-// part of it kept in an *oauth2.RetrieveError.
+// MaxResponseBytes caps every answer of the token endpoint that is read: a
+// longer one fails with [ErrBodyTooLarge].
+const MaxResponseBytes = 1 << 20
+
+// maxErrorBody caps the part of an error answer kept in an
+// *oauth2.RetrieveError, and maxMessage the server's message in an [*Error].
 const (
-	maxBodySize  = 1 << 20
 	maxErrorBody = 64 << 10
 	maxMessage   = 512
 )
@@ -39,6 +42,46 @@ type fetcher struct {
 	key         string // the API secret key, redacted from everything kept
 	maxAttempts int
 	now         func() time.Time // the wall clock
+}
+
+// newFetcher validates the Config and builds the fetcher of its requests.
+func (c *Config) newFetcher(ctx context.Context) (*fetcher, error) {
+	base, err := c.validate()
+	if err != nil {
+		return nil, err
+	}
+	hc := c.HTTPClient
+	if hc == nil {
+		if v, ok := ctx.Value(oauth2.HTTPClient).(*http.Client); ok && v != nil {
+			hc = v
+		} else {
+			hc = http.DefaultClient
+		}
+	}
+	noRedirect := *hc
+	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	client, err := gen.NewClient(base, gen.WithHTTPClient(&noRedirect))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	}
+	params := &gen.GenerateAccessTokenParams{XApiSecretKey: c.APISecretKey}
+	if c.Origin != "" {
+		origin := c.Origin
+		params.Origin = &origin
+	}
+	if c.GrantType != "" {
+		gt := c.GrantType // gen.GrantType is an open string (an alias)
+		params.GrantType = &gt
+	}
+	if c.Lifetime != 0 {
+		hours := int(c.Lifetime / time.Hour)
+		params.ExpiresIn = &hours
+	}
+	attempts := c.MaxAttempts
+	if attempts == 0 {
+		attempts = DefaultMaxAttempts
+	}
+	return &fetcher{client: client, params: params, key: c.APISecretKey, maxAttempts: attempts, now: time.Now}, nil
 }
 
 // result is a token as the endpoint issued it.
@@ -62,21 +105,71 @@ func (f *fetcher) once(ctx context.Context) (*result, error) {
 		return nil, fmt.Errorf("entityauth: token request: %w", err)
 	}
 	defer func() { _ = resp.Body.Close() }()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBodySize+1))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("entityauth: reading token response: %w", err)
 	}
-	tooLarge := len(body) > maxBodySize
+	tooLarge := len(body) > MaxResponseBytes
 	if tooLarge {
-		body = body[:maxBodySize]
+		body = body[:MaxResponseBytes]
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, f.statusError(resp, body)
 	}
 	if tooLarge {
-		return nil, fmt.Errorf("%w: status %d, more than %d bytes", ErrBodyTooLarge, resp.StatusCode, maxBodySize)
+		return nil, fmt.Errorf("%w: status %d, more than %d bytes", ErrBodyTooLarge, resp.StatusCode, MaxResponseBytes)
 	}
 	return decodeToken(resp.Header.Get("Content-Type"), body, sent)
+}
+
+// fetch makes up to f.maxAttempts requests, not counting the probes after a
+// 429 without Retry-After. progress, if not nil, sees the error of every
+// failed request. It returns the number of requests made, probes included.
+func (f *fetcher) fetch(ctx context.Context, progress func(error)) (*result, int, error) {
+	requests, probes := 0, 0
+	for attempt := 1; ; {
+		res, err := f.once(ctx)
+		requests++
+		if err == nil {
+			return res, requests, nil
+		}
+		if progress != nil {
+			progress(err)
+		}
+		var delay time.Duration
+		if isBare429(err) {
+			probes++
+			delay = probeDelay(probes)
+		} else {
+			var ok bool
+			if delay, ok = retryDelay(err, attempt); !ok || attempt >= f.maxAttempts {
+				return nil, requests, err
+			}
+			attempt++
+		}
+		if ctx.Err() != nil {
+			return nil, requests, err
+		}
+		if dl, has := ctx.Deadline(); has && time.Until(dl) < delay {
+			// Waiting would only end in the deadline: fail now.
+			return nil, requests, err
+		}
+		if !sleep(ctx, delay) {
+			return nil, requests, err
+		}
+	}
+}
+
+// sleep waits for d or until ctx is done; it reports whether d elapsed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
 }
 
 // decodeToken decodes a 2xx body. Its errors quote nothing of the body, which

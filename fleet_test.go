@@ -151,7 +151,7 @@ func simulateFleet(t *testing.T, mode string, n int) fleetResult {
 			if mode == "no-jitter" {
 				sources[i] = oauth2.ReuseTokenSourceWithExpiry(nil, tokenFunc(func() (*oauth2.Token, error) {
 					return cfg.Token(ctx)
-				}), longAdvisory)
+				}), LongAdvisoryWindow)
 			} else {
 				c := *cfg
 				if c.Cache == nil {
@@ -280,7 +280,7 @@ func TestFleetDeploy(t *testing.T) {
 					t.Errorf("tokens, ErrRateLimited = %d, %d; want %d, %d", got, limited, tt.tokens, tt.replicas-tt.tokens)
 				}
 				for _, w := range waited {
-					if w < 60*time.Second || w > 60*time.Second+probeCap {
+					if w < 60*time.Second || w > 60*time.Second+ProbeCap {
 						t.Errorf("a replica that met a 429 got its token after %v; want from 60s to one probe wait later", w)
 					}
 				}

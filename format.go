@@ -157,8 +157,8 @@ func (t *Transport) String() string {
 	if t.Origin != "" {
 		fmt.Fprintf(&b, ", Origin: %s", t.Origin)
 	}
-	if len(t.AllowedHosts) > 0 {
-		fmt.Fprintf(&b, ", AllowedHosts: %s", strings.Join(t.AllowedHosts, ","))
+	if len(t.APIHosts) > 0 {
+		fmt.Fprintf(&b, ", APIHosts: %s", strings.Join(t.APIHosts, ","))
 	}
 	b.WriteString("}")
 	return b.String()
@@ -176,6 +176,6 @@ func (t *Transport) LogValue() slog.Value {
 		slog.String("source", fmt.Sprintf("%T", t.Source)),
 		slog.String("base", fmt.Sprintf("%T", t.Base)),
 		slog.String("origin", t.Origin),
-		slog.Any("allowed_hosts", t.AllowedHosts),
+		slog.Any("api_hosts", t.APIHosts),
 	)
 }

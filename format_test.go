@@ -3,7 +3,6 @@ package entityauth
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -74,10 +73,10 @@ func TestConfigStrings(t *testing.T) {
 	if got := fmt.Sprint(Config{}); !strings.Contains(got, "APISecretKey: (unset)") {
 		t.Errorf("Sprint(Config{}) = %q; want the key shown as (unset)", got)
 	}
-	var b strings.Builder
-	slog.New(slog.NewTextHandler(&b, nil)).Info("m", "cfg", c)
-	if want := "cfg.api_secret_key=[REDACTED]"; !strings.Contains(b.String(), want) {
-		t.Errorf("slog output %q lacks %q", b.String(), want)
+	logger, logs := newLogger()
+	logger.Info("m", "cfg", c)
+	if want := `"cfg":{"api_secret_key":"[REDACTED]"`; !strings.Contains(logs.String(), want) {
+		t.Errorf("slog output %q lacks %q", logs, want)
 	}
 	ts := (&Config{APISecretKey: "k", BaseURL: "http://example.com"}).TokenSource(context.Background())
 	if got := fmt.Sprint(ts); !strings.Contains(got, "insecure base URL") {

@@ -56,7 +56,7 @@ func TestOutageSurvival(t *testing.T) {
 						}
 					case tok.AccessToken != first.AccessToken:
 						tokens[tok.AccessToken] = true
-					case time.Now().After(first.Expiry.Add(-maxMandatory)):
+					case time.Now().After(first.Expiry.Add(-MaxMandatoryWindow)):
 						stale++
 					}
 					mu.Unlock()

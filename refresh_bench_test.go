@@ -67,7 +67,7 @@ func BenchmarkTokenDuringRefresh(b *testing.B) {
 			ctx := b.Context()
 			src := oauth2.ReuseTokenSourceWithExpiry(stale, tokenFunc(func() (*oauth2.Token, error) {
 				return cfg.Token(ctx)
-			}), longAdvisory)
+			}), LongAdvisoryWindow)
 			return src, func() {
 				if _, err := src.Token(); err != nil { // waits for the refresh, if any
 					b.Error(err)
@@ -142,8 +142,3 @@ func staleCache(b *testing.B, c *Config) Cache {
 	}
 	return cache
 }
-
-// tokenFunc adapts a function to oauth2.TokenSource.
-type tokenFunc func() (*oauth2.Token, error)
-
-func (f tokenFunc) Token() (*oauth2.Token, error) { return f() }

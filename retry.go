@@ -1,7 +1,6 @@
 package entityauth
 
 import (
-	"context"
 	"crypto/tls"
 	"errors"
 	"math/rand/v2"
@@ -11,65 +10,36 @@ import (
 	"time"
 )
 
-// Retry tuning. A fetch retries network errors and the statuses 408, 429,
-// 500, 502, 503 and 504, waiting a full-jitter exponential backoff between
-// attempts (a random delay in [0, min(backoffCap, backoffBase*2^(n-1)))).
-// A Retry-After header sets the wait instead; one longer than maxRetryAfter
-// ends the fetch at once.
+// The retry policy of one fetch: [Config.Token], or one refresh of a
+// [TokenSource]. A fetch retries network errors (but not a TLS failure, such
+// as a certificate that does not verify) and the statuses 408, 429, 500, 502,
+// 503 and 504, never 400, 401 or 403, and makes at most Config.MaxAttempts
+// requests. Between attempts it waits a random delay below
+// RetryBackoffBase, a bound that doubles with each attempt up to
+// RetryBackoffCap, or the answer's Retry-After (seconds or a date) if it has
+// one; a Retry-After longer than MaxRetryAfter ends the fetch at once.
 //
-// A 429 without Retry-After is probed instead: the real server's 60 s window
-// starts at its first request and rolls over at a moment the client cannot
-// know, and requests into a full window cost nothing, so the fetch asks again
-// after a wait that doubles from probeBase to probeCap, less up to half at
-// random (1–2 s, 2–4 s, 4–8 s, 8–16 s, 8–16 s…). Probes do not count against
-// Config.MaxAttempts: they are bounded by time (the refresh timeout, or the
-// context's deadline), since a probe into a full window changes nothing
-// that more attempts could make worse.
+// A 429 without Retry-After is probed instead. The real server sends it while
+// an address's rate window is full ([ErrRateLimited]), a window that rolls
+// over at a moment the client cannot know, and a request into a full window
+// costs nothing; so the fetch asks again after a wait of ProbeBase, doubling
+// with each probe up to ProbeCap, less up to half at random, until a token
+// comes. Probes do not count against Config.MaxAttempts: Config.RefreshTimeout
+// and the context bound them. A wait that would outlast the context's
+// deadline is not started: the fetch fails at once with the last error.
 const (
-	backoffBase   = 500 * time.Millisecond
-	backoffCap    = 30 * time.Second
-	maxRetryAfter = 5 * time.Minute
-	probeBase     = 2 * time.Second
-	probeCap      = 16 * time.Second
+	// RetryBackoffBase bounds the random wait before the second attempt.
+	RetryBackoffBase = 500 * time.Millisecond
+	// RetryBackoffCap bounds every wait between attempts but a Retry-After.
+	RetryBackoffCap = 30 * time.Second
+	// MaxRetryAfter is the longest Retry-After that a fetch waits for.
+	MaxRetryAfter = 5 * time.Minute
+	// ProbeBase is the longest wait before the first probe after a 429
+	// without Retry-After.
+	ProbeBase = 2 * time.Second
+	// ProbeCap bounds every wait between probes.
+	ProbeCap = 16 * time.Second
 )
-
-// fetch makes up to f.maxAttempts requests, not counting the probes after a
-// 429 without Retry-After. progress, if not nil, sees the error of every
-// failed request. It returns the number of requests made, probes included.
-func (f *fetcher) fetch(ctx context.Context, progress func(error)) (*result, int, error) {
-	requests, probes := 0, 0
-	for attempt := 1; ; {
-		res, err := f.once(ctx)
-		requests++
-		if err == nil {
-			return res, requests, nil
-		}
-		if progress != nil {
-			progress(err)
-		}
-		var delay time.Duration
-		if isBare429(err) {
-			probes++
-			delay = probeDelay(probes)
-		} else {
-			var ok bool
-			if delay, ok = retryDelay(err, attempt); !ok || attempt >= f.maxAttempts {
-				return nil, requests, err
-			}
-			attempt++
-		}
-		if ctx.Err() != nil {
-			return nil, requests, err
-		}
-		if dl, has := ctx.Deadline(); has && time.Until(dl) < delay {
-			// Waiting would only end in the deadline: fail now.
-			return nil, requests, err
-		}
-		if !sleep(ctx, delay) {
-			return nil, requests, err
-		}
-	}
-}
 
 // isBare429 reports whether err is a 429 answer without Retry-After.
 func isBare429(err error) bool {
@@ -79,20 +49,8 @@ func isBare429(err error) bool {
 
 // probeDelay returns the wait before probe n (from 1) after a bare 429.
 func probeDelay(n int) time.Duration {
-	d := expBackoff(probeBase, probeCap, n)
+	d := expBackoff(ProbeBase, ProbeCap, n)
 	return d - jitterBelow(d/2)
-}
-
-// sleep waits for d or until ctx is done; it reports whether d elapsed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
 
 // retryDelay reports whether the error of attempt n (from 1) may be retried,
@@ -107,7 +65,7 @@ func retryDelay(err error, n int) (time.Duration, bool) {
 			return 0, false
 		}
 		if e.hasRetryAfter {
-			return e.RetryAfter, e.RetryAfter <= maxRetryAfter
+			return e.RetryAfter, e.RetryAfter <= MaxRetryAfter
 		}
 		return backoff(n), true
 	}
@@ -126,7 +84,7 @@ func retryDelay(err error, n int) (time.Duration, bool) {
 
 // backoff returns the full-jitter delay after attempt n (from 1).
 func backoff(n int) time.Duration {
-	return jitterBelow(expBackoff(backoffBase, backoffCap, n))
+	return jitterBelow(expBackoff(RetryBackoffBase, RetryBackoffCap, n))
 }
 
 // expBackoff returns min(limit, base*2^(n-1)) for n >= 1.

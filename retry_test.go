@@ -57,8 +57,8 @@ func TestRetryWaits(t *testing.T) {
 				return []entityauthtest.Fault{f, f, f, f, f}
 			},
 			attempts: 1,
-			min:      []time.Duration{probeBase / 2, probeBase, 2 * probeBase, probeCap / 2, probeCap / 2},
-			max:      []time.Duration{probeBase, 2 * probeBase, 4 * probeBase, probeCap, probeCap},
+			min:      []time.Duration{ProbeBase / 2, ProbeBase, 2 * ProbeBase, ProbeCap / 2, ProbeCap / 2},
+			max:      []time.Duration{ProbeBase, 2 * ProbeBase, 4 * ProbeBase, ProbeCap, ProbeCap},
 		},
 		{
 			name: "full-jitter exponential backoff",
@@ -66,7 +66,7 @@ func TestRetryWaits(t *testing.T) {
 				return []entityauthtest.Fault{{Status: 500}, {Status: 502}, {Status: 504}, {Status: 408}}
 			},
 			min: []time.Duration{0, 0, 0, 0},
-			max: []time.Duration{backoffBase, 2 * backoffBase, 4 * backoffBase, 8 * backoffBase},
+			max: []time.Duration{RetryBackoffBase, 2 * RetryBackoffBase, 4 * RetryBackoffBase, 8 * RetryBackoffBase},
 		},
 	}
 	for _, tt := range tests {
@@ -124,7 +124,7 @@ func TestRetryGivesUp(t *testing.T) {
 	t.Run("deadline shorter than the next probe", func(t *testing.T) {
 		bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
 			srv.Enqueue(entityauthtest.TokenEndpoint, entityauthtest.Fault{Status: 429, JSON: "Too many requests. Try again later."})
-			ctx, cancel := context.WithTimeout(context.Background(), probeBase/2)
+			ctx, cancel := context.WithTimeout(context.Background(), ProbeBase/2)
 			defer cancel()
 			start := time.Now()
 			_, err := configFor(srv).Token(ctx)
@@ -164,7 +164,7 @@ func TestRetryGivesUp(t *testing.T) {
 			if _, err := c.Token(context.Background()); err != nil {
 				t.Fatalf("11th Token: %v", err)
 			}
-			if el := time.Since(windowStart); el < 60*time.Second || el > 60*time.Second+probeCap {
+			if el := time.Since(windowStart); el < 60*time.Second || el > 60*time.Second+ProbeCap {
 				t.Errorf("11th Token took %v; want from 60s (the window's end) to one probe wait later", el)
 			}
 			// Probe waits of 1–2, 2–4, 4–8 and then 8–16 s reach 60 s

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -22,15 +21,17 @@ import (
 	"github.com/entity-studio-go/entityauth"
 	"github.com/entity-studio-go/entityauth/entityauthtest"
 	"github.com/entity-studio-go/entityauth/internal/filecache"
+	"github.com/entity-studio-go/entityauth/internal/testlog"
 	"github.com/entity-studio-go/entityauth/rediscache"
 )
 
-// secretKey is the canary API secret key: the fake accepts it, and it must
-// never show in clear.
-var secretKey = "5ec2e7" + strings.Repeat("a", 23) + "." + strings.Repeat("ca2a2y", 16) + "f"
-
-// canaryJWT is a token that fault bodies carry; it must never show either.
-const canaryJWT = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJjYW5hcnkiOiJzZWNyZXRzLXRlc3QifQ.Y2FuYXJ5LXNpZ25hdHVyZS1zZWNyZXRz"
+// The canaries (helpers_test.go): secretKey is the API secret key the fake
+// accepts, and canaryJWT a token that fault bodies carry. Neither may ever
+// show in clear.
+var (
+	secretKey = entityauth.CanaryKey
+	canaryJWT = entityauth.CanaryToken
+)
 
 // scan collects every text that a user of the module could see, by label,
 // and every token that must not appear in any of them.
@@ -147,13 +148,7 @@ func TestSecretsNeverInClear(t *testing.T) {
 		t.Cleanup(srv.Close)
 		t.Cleanup(synctest.Wait)
 
-		var logs strings.Builder
-		var logMu sync.Mutex
-		logger := slog.New(slog.NewJSONHandler(writerFunc(func(p []byte) (int, error) {
-			logMu.Lock()
-			defer logMu.Unlock()
-			return logs.Write(p)
-		}), &slog.HandlerOptions{Level: slog.LevelDebug}))
+		logger, logs := testlog.New()
 
 		fc, err := filecache.New(cacheDir)
 		if err != nil {
@@ -227,11 +222,9 @@ func TestSecretsNeverInClear(t *testing.T) {
 			"statusCode": 401, "message": []string{"no app for key " + secretKey}, "error": secretKey,
 		}})
 		_ = call(client, http.MethodGet, did, "")
-		logMu.Lock()
 		if !strings.Contains(logs.String(), "no fresh token came") {
 			t.Errorf("the log has no record of the 401 whose refresh failed")
 		}
-		logMu.Unlock()
 		srv.SetCredits(false)
 		_ = call(client, http.MethodGet, did, "")
 		srv.SetCredits(true)
@@ -344,9 +337,7 @@ func TestSecretsNeverInClear(t *testing.T) {
 		logger.Debug("everything", "config", cfg, "source", ts, "transport", tr)
 
 		sc.addIssued(srv)
-		logMu.Lock()
 		sc.add("debug logs", logs.String())
-		logMu.Unlock()
 		if !strings.Contains(logs.String(), `"level":"DEBUG"`) || !strings.Contains(logs.String(), "token refresh") {
 			t.Errorf("debug logs lack refresh records; the scan would prove nothing:\n%.2000s", logs.String())
 		}
@@ -449,8 +440,3 @@ func scanRedis(t *testing.T, sc *scan) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
-// writerFunc adapts a function to io.Writer.
-type writerFunc func([]byte) (int, error)
-
-func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

@@ -13,22 +13,51 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// Refresh-ahead windows, measured back from a token's expiry. See
-// [Config.TokenSource].
+// The refresh windows of a [TokenSource], measured back from a token's
+// expiry; the package documentation ("Caching and refresh") tells what
+// happens in each. A token whose lifetime is L has an advisory window of
+// LongAdvisoryWindow when L is LongLifetime or more, of MediumAdvisoryWindow
+// when L is MediumLifetime or more, and of L/2 below that, shortened at random
+// by up to a tenth, so that sources that got their tokens together do not
+// refresh together. Its mandatory window is half of its advisory window
+// before that jitter, and at most MaxMandatoryWindow.
 const (
-	longAdvisory   = 60 * time.Minute // for lifetimes of 90 min or more
-	mediumAdvisory = 15 * time.Minute // for lifetimes from 20 to 90 min
-	maxMandatory   = 60 * time.Second
+	// LongLifetime is the shortest lifetime that has the long advisory window.
+	LongLifetime = 90 * time.Minute
+	// LongAdvisoryWindow is the advisory window of a token that lives
+	// LongLifetime or longer.
+	LongAdvisoryWindow = 60 * time.Minute
+	// MediumLifetime is the shortest lifetime that has the medium advisory
+	// window.
+	MediumLifetime = 20 * time.Minute
+	// MediumAdvisoryWindow is the advisory window of a token that lives
+	// MediumLifetime or longer, but less than LongLifetime.
+	MediumAdvisoryWindow = 15 * time.Minute
+	// MaxMandatoryWindow bounds the mandatory window, inside which callers
+	// wait for a new token.
+	MaxMandatoryWindow = 60 * time.Second
 )
 
-// Failure backoff of a TokenSource: after a failed refresh, callers that need
-// a token get the same error (or the still-valid token) for fgBackoff, and no
-// background refresh starts for bgBackoff; both double with each failure.
+// The failure backoff of a [TokenSource]. After a failed refresh, callers
+// that need a new token get its error, without a request, for
+// FailureBackoffBase, or for the answer's Retry-After if it is longer (up to
+// [MaxRetryAfter]); no background refresh starts for BackgroundBackoffBase
+// (never less than the callers' backoff), plus up to a tenth at random. Each
+// backoff doubles with each further failure in a row, up to its cap. A token
+// that has not expired is served meanwhile.
 const (
-	fgBackoffBase = time.Second
-	fgBackoffCap  = 30 * time.Second
-	bgBackoffBase = 10 * time.Second
-	bgBackoffCap  = 5 * time.Minute
+	// FailureBackoffBase is how long callers get the error of a first failed
+	// refresh.
+	FailureBackoffBase = time.Second
+	// FailureBackoffCap bounds how long callers get the error of a failed
+	// refresh, however many failed before it.
+	FailureBackoffCap = 30 * time.Second
+	// BackgroundBackoffBase is how long background refreshes pause after a
+	// first failed refresh.
+	BackgroundBackoffBase = 10 * time.Second
+	// BackgroundBackoffCap bounds the pause of background refreshes after
+	// failed ones.
+	BackgroundBackoffCap = 5 * time.Minute
 )
 
 var _ oauth2.TokenSource = (*TokenSource)(nil)
@@ -99,52 +128,17 @@ type flight struct {
 }
 
 // TokenSource returns a TokenSource that caches tokens and refreshes them
-// ahead of expiry. ctx bounds the TokenSource's life, as in
+// ahead of expiry, as the package documentation describes ("Caching and
+// refresh"). ctx bounds the TokenSource's life, as in
 // golang.org/x/oauth2/clientcredentials: every request it makes is derived
 // from ctx, and once ctx is done it fetches no more tokens ([ErrClosed]).
 // If c.HTTPClient is nil, an *http.Client in ctx's [oauth2.HTTPClient] value
 // is used. The Config is copied: later changes to c have no effect.
 //
-// Build one TokenSource (or one [Config.Client]) at start-up and share it:
-// that is cheapest. Sources built anew still share one token and one refresh
-// when their Configs have the same [Config.CacheKey], through Config.Cache or,
-// when it is nil, through a cache in the process's memory (see [Cache]), so
-// that a TokenSource built per incoming request costs no token request of its
-// own.
-//
-// The TokenSource returns its cached token at once (one atomic load and one
-// wall-clock read) until the token's advisory window, which starts before
-// expiry by 60 minutes for a lifetime L of 90 minutes or more, 15 minutes for
-// L from 20 to 90 minutes, and L/2 below that, shortened at random by up to
-// 10 %. Inside it, callers still get the cached token at once while one
-// background refresh runs, bounded by Config.RefreshTimeout and ctx but by no
-// caller's context. Callers wait only when the token has expired or is inside
-// the mandatory window of min(60 s, advisory/2) before expiry; then all
-// callers share one request, and its token or its error. A caller's context
-// ends only its own wait, and a caller whose token has not expired waits no
-// longer than the token has left. The windows are compared with the wall
-// clock, so that a token that expired while the machine slept is never served.
-//
-// Each fetch retries network errors and the statuses 408, 429, 500, 502, 503
-// and 504 (see [Config.MaxAttempts] for how many times), and never 400, 401 or
-// 403. A Retry-After header (in seconds or as a date) sets the wait; one over
-// 5 minutes is not waited for. The real server answers 429 without
-// Retry-After once an address has made 10 requests in a 60 s window that
-// starts at the window's first request, so the window rolls over at a moment
-// the client cannot know; a 429 without Retry-After is therefore probed again
-// after growing, jittered waits (2 s doubling to 16 s) until a token comes,
-// Config.RefreshTimeout passes or ctx ends. A wait that would outlast the
-// context's deadline is not started: the fetch fails at once with the last
-// error.
-//
-// After a failed refresh the TokenSource keeps serving a token that has not
-// expired, returns the same error without a new request for a short backoff
-// (1 s doubling to 30 s, at least a Retry-After), and starts no background
-// refresh for a longer one (10 s doubling to 5 min).
-//
-// Do not pass a TokenSource to [oauth2.NewClient] or [oauth2.ReuseTokenSource]:
-// both wrap it in a ReuseTokenSource, whose own cache defeats refresh-ahead.
-// Use Config.Client, or &oauth2.Transport{Source: ts}.
+// Build one TokenSource (or one [Config.Client]) at start-up and share it.
+// Sources built anew from Configs with the same [Config.CacheKey] still share
+// one token and one refresh, through Config.Cache or, when it is nil, through
+// a cache in the process's memory (see [Cache]).
 func (c *Config) TokenSource(ctx context.Context) *TokenSource {
 	if ctx == nil {
 		ctx = context.Background()
@@ -367,13 +361,32 @@ func (s *TokenSource) run(f *flight) {
 // failureBackoff returns how long callers get the error of failed refresh
 // number n, and how long background refreshes pause.
 func failureBackoff(err error, n int) (fg, bg time.Duration) {
-	fg = expBackoff(fgBackoffBase, fgBackoffCap, n)
+	fg = expBackoff(FailureBackoffBase, FailureBackoffCap, n)
 	var e *Error
 	if errors.As(err, &e) && e.hasRetryAfter {
-		fg = max(fg, min(e.RetryAfter, maxRetryAfter))
+		fg = max(fg, min(e.RetryAfter, MaxRetryAfter))
 	}
-	bg = max(fg, expBackoff(bgBackoffBase, bgBackoffCap, n))
+	bg = max(fg, expBackoff(BackgroundBackoffBase, BackgroundBackoffCap, n))
 	return fg, bg + jitterBelow(bg/10)
+}
+
+// RefreshEvent describes one completed refresh of a [TokenSource].
+type RefreshEvent struct {
+	// Async reports whether the refresh ran ahead of time in the background
+	// while callers kept the cached token, rather than with callers waiting.
+	Async bool
+	// Attempts is the number of requests made to the token endpoint, probes
+	// after a 429 included; 0 when the token came from Config.Cache or from
+	// another TokenSource of the process.
+	Attempts int
+	// Duration is how long the refresh took, waits between retries included.
+	Duration time.Duration
+	// Err is the refresh's error, or nil. A refresh that obtained no new
+	// token fails: while another holder has Config.Cache's lock and the
+	// cached token is still served, Err wraps [ErrLocked].
+	Err error
+	// Expiry is the new token's expiry, or the zero time when Err is not nil.
+	Expiry time.Time
 }
 
 // report tells the Logger and OnRefresh about a refresh. A panic in
@@ -418,8 +431,7 @@ func panicError(what string, p any, key string) error {
 // times.
 func newEntry(r *result) *entry {
 	expiry := r.expiry.Round(0)
-	lifetime := expiry.Sub(r.issued)
-	adv := advisoryWindow(lifetime)
+	adv := advisoryWindow(expiry.Sub(r.issued))
 	adv -= jitterBelow(adv / 10)
 	tok := r.token()
 	tok.Expiry = expiry
@@ -427,18 +439,29 @@ func newEntry(r *result) *entry {
 		tok:       tok,
 		issued:    r.issued.Round(0),
 		advisory:  expiry.Add(-adv),
-		mandatory: expiry.Add(-mandatoryWindow(lifetime)),
+		mandatory: r.mandatory(),
 	}
 }
+
+// mandatory returns the start of the token's mandatory window, as a
+// wall-clock time.
+func (r *result) mandatory() time.Time {
+	expiry := r.expiry.Round(0)
+	return expiry.Add(-mandatoryWindow(expiry.Sub(r.issued)))
+}
+
+// usable reports whether the token may be served at now without a wait: it
+// is before its mandatory window.
+func (r *result) usable(now time.Time) bool { return now.Before(r.mandatory()) }
 
 // advisoryWindow returns the advisory window, before jitter, of a token
 // whose lifetime is l.
 func advisoryWindow(l time.Duration) time.Duration {
 	switch {
-	case l >= 90*time.Minute:
-		return longAdvisory
-	case l >= 20*time.Minute:
-		return mediumAdvisory
+	case l >= LongLifetime:
+		return LongAdvisoryWindow
+	case l >= MediumLifetime:
+		return MediumAdvisoryWindow
 	default:
 		return l / 2
 	}
@@ -447,5 +470,5 @@ func advisoryWindow(l time.Duration) time.Duration {
 // mandatoryWindow returns the mandatory window of a token whose lifetime is
 // l: callers wait for a new token once it is this close to expiry.
 func mandatoryWindow(l time.Duration) time.Duration {
-	return min(maxMandatory, advisoryWindow(l)/2)
+	return min(MaxMandatoryWindow, advisoryWindow(l)/2)
 }

@@ -15,33 +15,6 @@ import (
 	"github.com/entity-studio-go/entityauth/entityauthtest"
 )
 
-// mustToken calls ts.Token and fails the test on error.
-func mustToken(t *testing.T, ts *TokenSource) *oauth2.Token {
-	t.Helper()
-	tok, err := ts.Token()
-	if err != nil {
-		t.Fatalf("Token: %v", err)
-	}
-	return tok
-}
-
-// sleepUntil advances the bubble's clock to at.
-func sleepUntil(at time.Time) { time.Sleep(time.Until(at)) }
-
-func TestTokenSourceCaches(t *testing.T) {
-	bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
-		ts := configFor(srv).TokenSource(t.Context())
-		a := mustToken(t, ts)
-		b, err := ts.TokenContext(context.Background())
-		if err != nil || b != a {
-			t.Errorf("second token = %p, %v; want the cached %p", b, err, a)
-		}
-		if got := srv.TokenRequests(); got != 1 {
-			t.Errorf("token requests = %d; want 1", got)
-		}
-	})
-}
-
 // TestTokenSourceWindows checks, for each lifetime L, that no refresh
 // happens before the advisory window, that one background refresh starts
 // by the window's latest jittered start while the caller gets the cached
@@ -288,7 +261,7 @@ func TestTokenSourceBackgroundFailureBackoff(t *testing.T) {
 		if failures.Load() != 1 || srv.TokenRequests() != 2 {
 			t.Fatalf("failures, requests = %d, %d; want 1, 2", failures.Load(), srv.TokenRequests())
 		}
-		// During the backoff (at least bgBackoffBase), callers get the cached token and no request is made.
+		// During the backoff (at least BackgroundBackoffBase), callers get the cached token and no request is made.
 		for range 9 {
 			time.Sleep(time.Second)
 			if tok := mustToken(t, ts); tok != first {
@@ -299,8 +272,8 @@ func TestTokenSourceBackgroundFailureBackoff(t *testing.T) {
 		if got := srv.TokenRequests(); got != 2 {
 			t.Errorf("token requests during the backoff = %d; want 2", got)
 		}
-		// After the longest backoff (bgBackoffBase + 10 %), the next call refreshes.
-		time.Sleep(bgBackoffBase*11/10 - 9*time.Second)
+		// After the longest backoff (BackgroundBackoffBase + 10 %), the next call refreshes.
+		time.Sleep(BackgroundBackoffBase*11/10 - 9*time.Second)
 		mustToken(t, ts)
 		synctest.Wait()
 		if got := srv.TokenRequests(); got != 3 {
@@ -326,7 +299,7 @@ func TestTokenSourceErrorBackoff(t *testing.T) {
 		if got := srv.TokenRequests(); got != 1 {
 			t.Errorf("token requests = %d; want 1", got)
 		}
-		time.Sleep(fgBackoffBase)
+		time.Sleep(FailureBackoffBase)
 		if _, err := ts.Token(); err != nil {
 			t.Errorf("after the backoff: %v; want a token", err)
 		}
@@ -347,7 +320,7 @@ func TestTokenSourceServesUnexpiredOnFailure(t *testing.T) {
 			t.Errorf("mandatory window, server down: %v, %v; want the old token", tok, err)
 		}
 		sleepUntil(first.Expiry)
-		time.Sleep(fgBackoffCap)
+		time.Sleep(FailureBackoffCap)
 		if _, err := ts.Token(); err == nil {
 			t.Errorf("expired, server down: no error")
 		}

@@ -19,7 +19,7 @@ import (
 )
 
 // ErrHostNotAllowed is returned, wrapped, by [Transport.RoundTrip] for a request
-// to a host that is not in [Transport.AllowedHosts]. No token is sent.
+// to a host that is not in [Transport.APIHosts]. No token is sent.
 var ErrHostNotAllowed = errors.New("entityauth: host not allowed")
 
 // max401Body is how much of the body of a 401 answer is read and kept while
@@ -32,20 +32,21 @@ const max401Body = 64 << 10
 // redirect; http.Client itself stops after 10 redirects.
 const maxRedirectChain = 64
 
-// Bounds on the refreshes that 401 answers trigger. When the token that a
-// refresh after a 401 brought is rejected at once, the token is not the
-// problem (a wrong Origin, an app the API does not serve): another one would
-// be rejected too, and each one spends the token endpoint's rate limit. The
-// bounds hold for every Transport whose Source is a [*TokenSource] with the
-// same [Config.CacheKey] together, so that clients built per request are
-// bounded as one; a Transport with another Source is bounded on its own.
+// The bounds on the refreshes that 401 answers trigger in a [Transport].
+// When the token that a refresh after a 401 brought is rejected at once, the
+// token is not the problem (a wrong Origin, an app that the API does not
+// serve): another one would be rejected too, and each one spends the token
+// endpoint's rate ([ErrRateLimited]). The bounds hold for every Transport
+// whose Source is a [*TokenSource] with the same [Config.CacheKey] together,
+// so that clients built per request are bounded as one; a Transport with
+// another Source is bounded on its own.
 const (
-	// freshTokenAge: a 401 to the token that the last refresh after a 401
-	// brought, less than this long after it came, triggers no refresh.
-	freshTokenAge = time.Minute
-	// min401RefreshInterval: a 401 leads to at most one refresh per this
-	// interval.
-	min401RefreshInterval = time.Minute
+	// FreshTokenAge is how long the token that a refresh after a 401 brought
+	// stays fresh: a 401 to it within that time triggers no refresh.
+	FreshTokenAge = time.Minute
+	// Min401RefreshInterval is the shortest interval between two refreshes
+	// that 401 answers trigger.
+	Min401RefreshInterval = time.Minute
 )
 
 // refreshGuard holds the state behind the bounds on refreshes after 401.
@@ -103,7 +104,7 @@ func (s *TokenSource) issuedAt(tok *oauth2.Token) (issued time.Time, current boo
 // removed in whatever spelling of its name the request carries it). When the
 // [http.Client] follows a redirect to a host other than the original one, the
 // redirected request is sent without the token, unless that host is in
-// AllowedHosts (in which case it gets the token as any other allowed host
+// APIHosts (in which case it gets the token as any other allowed host
 // does). A redirect whose original host cannot be told (a base transport that
 // returns responses without their Request) counts as going to another host.
 //
@@ -124,11 +125,11 @@ type Transport struct {
 	// http.DefaultTransport.
 	Base http.RoundTripper
 
-	// AllowedHosts, if not empty, lists the hosts that may receive the token:
-	// host names (matched case-insensitively, on any port) or host:port pairs.
-	// A request to any other host fails with ErrHostNotAllowed before it is
-	// sent.
-	AllowedHosts []string
+	// APIHosts, if not empty, lists the SSI API hosts that may receive the
+	// token: host names (matched case-insensitively, on any port) or
+	// host:port pairs. A request, or a redirect the http.Client follows, to
+	// any other host fails with [ErrHostNotAllowed] before it is sent.
+	APIHosts []string
 
 	// Logger, if not nil, records retries after 401 and invalidations at
 	// debug and info level. It never records a token or a key.
@@ -152,12 +153,10 @@ var _ http.RoundTripper = (*Transport)(nil)
 // fresh token comes (the token endpoint fails, or the request's context ends),
 // the first 401 is returned, never the token error.
 //
-// Refreshes after 401 are bounded, so that a lasting 401 (a wrong Origin, an
-// app the API does not serve) does not spend the token endpoint's rate limit:
-// a 401 to the token that a refresh after a 401 brought moments before
-// ([freshTokenAge]) changes nothing, and 401s lead to at most one refresh per
-// [min401RefreshInterval], counted together for all clients of one Config. A burst of 401s to one
-// token costs one refresh. Other statuses, 400 and 403 among them, are never
+// Refreshes after 401 are bounded ([FreshTokenAge], [Min401RefreshInterval]),
+// counted together for all clients of one Config, so that a lasting 401 does
+// not spend the token endpoint's rate limit. A burst of 401s to one token
+// costs one refresh. Other statuses, 400 and 403 among them, are never
 // retried, because a new token does not fix them.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	closeBody := func() {
@@ -179,7 +178,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	// A redirect that the http.Client follows to another host is sent as it
 	// is, without the token, unless that host is explicitly allowed.
-	if isCrossHostRedirect(req) && len(t.AllowedHosts) == 0 {
+	if isCrossHostRedirect(req) && len(t.APIHosts) == 0 {
 		t.log(req.Context(), slog.LevelDebug, "entityauth: redirect to another host sent without token", req)
 		return t.base().RoundTrip(t.prepare(req, nil))
 	}
@@ -203,7 +202,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	again, brought := t.refreshAfter401(tok, inv)
 	if !again {
-		t.log(ctx, slog.LevelDebug, "entityauth: API answered 401; not refreshing a fresh token, or within a minute of the last refresh", req)
+		t.log(ctx, slog.LevelDebug, "entityauth: API answered 401; not refreshing a fresh token, or too soon after the last refresh", req)
 		return resp, nil
 	}
 	if !replayable(req) {
@@ -256,12 +255,12 @@ func (t *Transport) refreshAfter401(tok *oauth2.Token, inv invalidator) (retry b
 	defer g.mu.Unlock()
 	now := time.Now()
 	switch {
-	case tok.AccessToken == g.brought && now.Sub(g.fresh) < freshTokenAge:
+	case tok.AccessToken == g.brought && now.Sub(g.fresh) < FreshTokenAge:
 		return false, nil // a fresh token rejected at once: the token is not the problem
-	case tok.AccessToken == g.rejected && now.Sub(g.at) < min401RefreshInterval:
+	case tok.AccessToken == g.rejected && now.Sub(g.at) < Min401RefreshInterval:
 		inv.Invalidate(tok) // another request of this burst started the refresh
 		return true, nil
-	case !g.at.IsZero() && now.Sub(g.at) < min401RefreshInterval:
+	case !g.at.IsZero() && now.Sub(g.at) < Min401RefreshInterval:
 		return false, nil
 	}
 	g.rejected, g.at, g.brought = tok.AccessToken, now, ""
@@ -350,18 +349,12 @@ func (t *Transport) headers(tok *oauth2.Token) *headerValues {
 	return h
 }
 
-// checkHost refuses plain http off loopback and hosts outside AllowedHosts.
+// checkHost refuses plain http off loopback and hosts outside APIHosts.
 func (t *Transport) checkHost(req *http.Request) error {
-	switch strings.ToLower(req.URL.Scheme) {
-	case "https":
-	case "http":
-		if !isLoopback(req.URL.Hostname()) {
-			return fmt.Errorf("%w: refusing to send a token over plain http to %s", ErrInsecureURL, req.URL.Host)
-		}
-	default:
-		return fmt.Errorf("%w: unsupported scheme %q", ErrInsecureURL, req.URL.Scheme)
+	if err := checkScheme(req.URL); err != nil {
+		return err
 	}
-	if len(t.AllowedHosts) > 0 && !hostAllowed(t.AllowedHosts, req.URL) {
+	if len(t.APIHosts) > 0 && !hostAllowed(t.APIHosts, req.URL) {
 		return fmt.Errorf("%w: %s", ErrHostNotAllowed, req.URL.Host)
 	}
 	return nil
@@ -439,15 +432,14 @@ type readCloser struct {
 // When c.HTTPClient is set, its Transport is the base of the returned client's
 // Transport, and its Timeout, Jar and CheckRedirect are kept.
 //
-// Client is the way to call the SSI API. Do not pass the token source to
-// oauth2.NewClient: it wraps every source in oauth2.ReuseTokenSource, which
-// defeats refresh-ahead, and it does not refresh on 401.
+// Client is the way to call the SSI API: build it once at start-up and share
+// it.
 func (c *Config) Client(ctx context.Context) *http.Client {
 	t := &Transport{
-		Source:       c.TokenSource(ctx),
-		Origin:       c.Origin,
-		AllowedHosts: c.APIHosts,
-		Logger:       c.Logger,
+		Source:   c.TokenSource(ctx),
+		Origin:   c.Origin,
+		APIHosts: c.APIHosts,
+		Logger:   c.Logger,
 	}
 	client := &http.Client{Transport: t}
 	if hc := c.HTTPClient; hc != nil {

@@ -490,7 +490,54 @@ func TestTransportRefusesInsecureHosts(t *testing.T) {
 	}
 }
 
-func TestTransportAllowedHosts(t *testing.T) {
+// TestSchemeCheckShared checks that Config and Transport judge a URL by one
+// rule: each URL is refused by both with ErrInsecureURL, or accepted by both,
+// and the Transport's error names neither the path nor the query.
+func TestSchemeCheckShared(t *testing.T) {
+	tests := []struct {
+		url    string
+		refuse bool
+	}{
+		{"http://api.entity.hypersign.id", true},
+		{"http://10.0.0.1", true},
+		{"http://localhost.example.com", true},
+		{"ftp://127.0.0.1", true},
+		{"HTTP://api.example.com", true},
+		{"https://api.entity.hypersign.id", false},
+		{"HTTPS://api.entity.hypersign.id", false},
+		{"http://LOCALHOST:8080", false},
+		{"http://127.1.2.3:8080", false},
+		{"http://[::1]:8080", false},
+	}
+	for _, tt := range tests {
+		cerr := (&Config{APISecretKey: "k.v", BaseURL: tt.url}).Validate()
+		if got := errors.Is(cerr, ErrInsecureURL); got != tt.refuse {
+			t.Errorf("Config{BaseURL: %q}.Validate() = %v; want ErrInsecureURL: %v", tt.url, cerr, tt.refuse)
+		}
+		tr := &Transport{
+			Source: oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "t"}),
+			Base: roundTripFunc(func(*http.Request) (*http.Response, error) {
+				return &http.Response{StatusCode: http.StatusNoContent, Body: http.NoBody}, nil
+			}),
+		}
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, tt.url+"/secret-path?key=secret-query", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, terr := tr.RoundTrip(req)
+		if terr == nil {
+			_ = resp.Body.Close()
+		}
+		if got := errors.Is(terr, ErrInsecureURL); got != tt.refuse {
+			t.Errorf("Transport.RoundTrip(%s) = %v; want ErrInsecureURL: %v", tt.url, terr, tt.refuse)
+		}
+		if terr != nil && strings.Contains(terr.Error(), "secret") {
+			t.Errorf("Transport.RoundTrip(%s) = %q; want no path or query in the error", tt.url, terr)
+		}
+	}
+}
+
+func TestTransportAPIHosts(t *testing.T) {
 	srv := entityauthtest.Start(t, entityauthtest.Options{})
 	other := newRecordingAPI(t)
 
@@ -690,10 +737,10 @@ func TestTransportLogsNoSecrets(t *testing.T) {
 func TestTransportPrintsNoToken(t *testing.T) {
 	const secret = "eyJhbGciOiJIUzI1NiJ9.canary-payload.canary-signature"
 	tr := &Transport{
-		Source:       oauth2.StaticTokenSource(&oauth2.Token{AccessToken: secret}),
-		Base:         http.DefaultTransport,
-		Origin:       allowedOrigin,
-		AllowedHosts: []string{"api.entity.hypersign.id"},
+		Source:   oauth2.StaticTokenSource(&oauth2.Token{AccessToken: secret}),
+		Base:     http.DefaultTransport,
+		Origin:   allowedOrigin,
+		APIHosts: []string{"api.entity.hypersign.id"},
 	}
 	logger, buf := newLogger()
 	logger.Info("transport", "t", tr)

@@ -10,12 +10,12 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/entity-studio-go/entityauth/entityauthtest"
+	"github.com/entity-studio-go/entityauth/internal/testlog"
 )
 
 func TestTokenSuccess(t *testing.T) {
@@ -212,15 +212,8 @@ func TestUnknownRouteIsNestJS404(t *testing.T) {
 }
 
 func TestLogfNeverPrintsSecrets(t *testing.T) {
-	var (
-		mu    sync.Mutex
-		lines []string
-	)
-	s := entityauthtest.Start(t, entityauthtest.Options{Logf: func(format string, args ...any) {
-		mu.Lock()
-		defer mu.Unlock()
-		lines = append(lines, strings.TrimSpace(fmt.Sprintf(format, args...)))
-	}})
+	var logs testlog.Buffer
+	s := entityauthtest.Start(t, entityauthtest.Options{Logf: logs.Logf})
 	tok := token(t, s, tokenRequest{})
 	callAPI(t, s, http.MethodGet, "/api/v1/did", tok)
 	callAPI(t, s, http.MethodGet, "/api/v1/did", tok+"x")
@@ -232,8 +225,7 @@ func TestLogfNeverPrintsSecrets(t *testing.T) {
 	s.Enqueue(entityauthtest.TokenEndpoint, entityauthtest.InternalServerError())
 	fetchToken(t, s, tokenRequest{})
 	s.Close()
-	mu.Lock()
-	defer mu.Unlock()
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
 	if len(lines) < 4 {
 		t.Fatalf("logged %d lines; want at least 4", len(lines))
 	}

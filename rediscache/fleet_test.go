@@ -50,7 +50,7 @@ func (f *fleet) replica() *replica {
 	r := &replica{client: newTestClient(f.t, f.addr), logs: &testlog.Buffer{}}
 	cfg := f.cfg
 	cfg.Cache = rediscache.New(r.client, rediscache.Options{Prefix: f.prefix})
-	cfg.Logger = slog.New(slog.NewTextHandler(multiWriter{r.logs, f.logs}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	cfg.Logger = testlog.Logger(slog.LevelWarn, r.logs, f.logs)
 	r.ts = cfg.TokenSource(f.t.Context())
 	return r
 }
@@ -412,17 +412,6 @@ func portOf(t *testing.T, addr string) int {
 		t.Fatal(err)
 	}
 	return n
-}
-
-// multiWriter writes to each buffer; unlike io.MultiWriter it needs no lock
-// of its own because each buffer has one.
-type multiWriter []*testlog.Buffer
-
-func (m multiWriter) Write(p []byte) (int, error) {
-	for _, w := range m {
-		_, _ = w.Write(p)
-	}
-	return len(p), nil
 }
 
 // emptyCache is the memory of a process that holds no token: every Load

@@ -1,8 +1,9 @@
 // Package rediscache shares entityauth tokens across a fleet through Redis.
 //
 // A fleet of N replicas that each fetch their own token makes N token requests
-// on every deploy and every refresh cycle, and the token endpoint allows 10 a
-// minute per client address. With a [Cache] in [entityauth.Config.Cache], the
+// on every deploy and every refresh cycle, and the token endpoint limits the
+// requests of each client address ([entityauth.ErrRateLimited] gives the
+// limit). With a [Cache] in [entityauth.Config.Cache], the
 // replicas share one token: the first to need one takes a lock, fetches, and
 // stores the token; the others read it from Redis. The README's "Running a
 // fleet" section gives the arithmetic of when a fleet needs this.

@@ -1,5 +1,6 @@
-// Package spec_test checks that spec/openapi.yaml is a valid OpenAPI 3.0 document
-// and that it still records the facts of the real token server.
+// Package spec_test checks that spec/openapi.yaml and spec/ssi-api.yaml are
+// valid OpenAPI 3.0 documents and that they still record the facts of the real
+// servers.
 package spec_test
 
 import (
@@ -28,51 +29,69 @@ func load(t *testing.T, data []byte) (*openapi3.T, error) {
 	return doc, nil
 }
 
-func readSpec(t *testing.T) []byte {
+// readFile returns the text of the spec at path.
+func readFile(t *testing.T, path string) []byte {
 	t.Helper()
-	data, err := os.ReadFile(specPath)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("reading the spec: %v", err)
 	}
 	return data
 }
 
-func TestSpecIsValid(t *testing.T) {
-	doc, err := load(t, readSpec(t))
+// loadFile loads and validates the spec at path, and fails the test if it
+// does not validate.
+func loadFile(t *testing.T, path string) *openapi3.T {
+	t.Helper()
+	doc, err := load(t, readFile(t, path))
 	if err != nil {
-		t.Fatalf("spec/openapi.yaml does not validate: %v", err)
+		t.Fatalf("spec/%s does not validate: %v", path, err)
 	}
-	if got, want := doc.OpenAPI, "3.0.3"; got != want {
-		t.Errorf("openapi = %q; want %q", got, want)
-	}
-	if len(doc.Servers) == 0 || doc.Servers[0].URL != "https://api.entity.dashboard.hypersign.id" {
-		t.Errorf("servers = %v; want the production token host first", doc.Servers)
-	}
-	if s := doc.Components.SecuritySchemes["bearerAuth"]; s == nil || s.Value.Scheme != "bearer" {
-		t.Errorf("securitySchemes.bearerAuth is missing or not an http bearer scheme")
+	return doc
+}
+
+// specs are the two specs, each with its production server and an edit that
+// breaks it: a reference to a schema that does not exist.
+var specs = []struct {
+	path, server string
+	old, broken  string
+}{
+	{specPath, "https://api.entity.dashboard.hypersign.id",
+		`$ref: "#/components/schemas/AccessTokenResponse"`, `$ref: "#/components/schemas/NoSuchSchema"`},
+	{ssiSpecPath, "https://api.entity.hypersign.id",
+		`$ref: "#/components/schemas/DIDList"`, `$ref: "#/components/schemas/NoSuchSchema"`},
+}
+
+// TestSpecsAreValid checks that each spec validates as OpenAPI 3.0.3, names
+// its production server first, and declares bearer authentication.
+func TestSpecsAreValid(t *testing.T) {
+	for _, sp := range specs {
+		t.Run(sp.path, func(t *testing.T) {
+			doc := loadFile(t, sp.path)
+			if got, want := doc.OpenAPI, "3.0.3"; got != want {
+				t.Errorf("openapi = %q; want %q", got, want)
+			}
+			if len(doc.Servers) == 0 || doc.Servers[0].URL != sp.server {
+				t.Errorf("servers = %v; want %s first", doc.Servers, sp.server)
+			}
+			if s := doc.Components.SecuritySchemes["bearerAuth"]; s == nil || s.Value.Scheme != "bearer" {
+				t.Errorf("securitySchemes.bearerAuth is missing or not an http bearer scheme")
+			}
+		})
 	}
 }
 
-// TestSpecRejectsBrokenDocuments shows that the validation above can fail: each
-// edit breaks the spec in one way, and the loader must refuse the result.
-func TestSpecRejectsBrokenDocuments(t *testing.T) {
-	good := string(readSpec(t))
-	edits := []struct {
-		name, old, new string
-	}{
-		{"unknown type", "type: integer\n            minimum: 1", "type: integr\n            minimum: 1"},
-		{"dangling reference", `$ref: "#/components/schemas/AccessTokenResponse"`, `$ref: "#/components/schemas/NoSuchSchema"`},
-		{"header without schema", "name: Origin\n          in: header", "name: Origin\n          in: nowhere"},
-		{"not yaml", "openapi: 3.0.3", "openapi: [3.0.3"},
-	}
-	for _, e := range edits {
-		t.Run(e.name, func(t *testing.T) {
-			if !strings.Contains(good, e.old) {
-				t.Fatalf("the spec no longer contains %q; update this test", e.old)
+// TestSpecValidationCanFail shows that the validation of each spec, which
+// every test here relies on, can fail: a dangling reference must be refused.
+func TestSpecValidationCanFail(t *testing.T) {
+	for _, sp := range specs {
+		t.Run(sp.path, func(t *testing.T) {
+			good := string(readFile(t, sp.path))
+			if !strings.Contains(good, sp.old) {
+				t.Fatalf("the spec no longer contains %q; update this test", sp.old)
 			}
-			broken := strings.Replace(good, e.old, e.new, 1)
-			if _, err := load(t, []byte(broken)); err == nil {
-				t.Errorf("a spec with %s validated; want an error", e.name)
+			if _, err := load(t, []byte(strings.Replace(good, sp.old, sp.broken, 1))); err == nil {
+				t.Error("a spec with a dangling reference validated; want an error")
 			}
 		})
 	}
@@ -81,10 +100,7 @@ func TestSpecRejectsBrokenDocuments(t *testing.T) {
 // TestSpecMatchesServer checks the facts that the reference records about the
 // real server and that the docs' Swagger leaves out or gets wrong.
 func TestSpecMatchesServer(t *testing.T) {
-	doc, err := load(t, readSpec(t))
-	if err != nil {
-		t.Fatalf("spec/openapi.yaml does not validate: %v", err)
-	}
+	doc := loadFile(t, specPath)
 	item := doc.Paths.Find("/api/v1/app/oauth")
 	if item == nil || item.Post == nil {
 		t.Fatal("POST /api/v1/app/oauth is missing")
@@ -212,10 +228,7 @@ func TestSpecMatchesServer(t *testing.T) {
 // TestSpecDescribesEverything requires a description on every schema and
 // property, so that the generated code carries useful doc comments.
 func TestSpecDescribesEverything(t *testing.T) {
-	doc, err := load(t, readSpec(t))
-	if err != nil {
-		t.Fatalf("spec/openapi.yaml does not validate: %v", err)
-	}
+	doc := loadFile(t, specPath)
 	var walk func(path string, s *openapi3.SchemaRef)
 	walk = func(path string, s *openapi3.SchemaRef) {
 		if s == nil || s.Value == nil {
