@@ -70,7 +70,7 @@ func (c *cli) api(args []string) int {
 	}
 	switch len(paths) {
 	case 0:
-		return c.usageError("api", "api needs a PATH, such as /api/v1/did")
+		return c.usageError("api", "a PATH is needed, such as /api/v1/did")
 	case 1:
 	default:
 		return c.usageError("api", fmt.Sprintf("api takes one PATH, not %d (put a query in the PATH: api/v1/did?page=2)", len(paths)))
