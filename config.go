@@ -4,13 +4,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/entity-studio-go/entityauth/internal/loopback"
 )
 
 // DefaultBaseURL is the production token service of Entity Studio.
@@ -195,24 +196,12 @@ func checkBaseURL(raw string) (string, error) {
 // token service's URL (Config.BaseURL) and the URLs that a [Transport] sends
 // a token to. Its error names only the scheme and the host of u.
 func checkScheme(u *url.URL) error {
-	switch strings.ToLower(u.Scheme) {
-	case "https":
+	switch {
+	case loopback.Secure(u):
 		return nil
-	case "http":
-		if isLoopback(u.Hostname()) {
-			return nil
-		}
+	case strings.EqualFold(u.Scheme, "http"):
 		return fmt.Errorf("%w: %q: plain http is allowed only to localhost, 127.0.0.0/8 and ::1", ErrInsecureURL, "http://"+u.Host)
 	default:
 		return fmt.Errorf("%w: %q: the scheme must be https", ErrInsecureURL, u.Scheme+"://"+u.Host)
 	}
-}
-
-// isLoopback reports whether host is localhost or a loopback IP address.
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

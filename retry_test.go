@@ -176,6 +176,42 @@ func TestRetryGivesUp(t *testing.T) {
 	})
 }
 
+// TestProbeMeanWait measures what probing buys (issue 12, case 18): a caller
+// that meets the real limit at a random moment of a full window waits, on
+// average, about what is left of the window, half of it, plus the overshoot
+// of its last probe, instead of a fixed 60 to 66 s.
+func TestProbeMeanWait(t *testing.T) {
+	const trials = 200
+	var total, longest time.Duration
+	for i := range trials {
+		offset := time.Duration(i) * time.Minute / trials // spread over the window
+		bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
+			c := configFor(srv)
+			for range 10 {
+				if _, err := c.Token(context.Background()); err != nil {
+					t.Fatalf("Token: %v", err)
+				}
+			}
+			time.Sleep(offset)
+			start := time.Now()
+			if _, err := c.Token(context.Background()); err != nil {
+				t.Fatalf("Token into a full window: %v", err)
+			}
+			wait := time.Since(start)
+			total += wait
+			longest = max(longest, wait)
+		})
+	}
+	mean := total / trials
+	t.Logf("mean wait after a 429 at a random moment of the window: %v (longest %v; a fixed wait was 60-66 s)", mean, longest)
+	if mean > 40*time.Second {
+		t.Errorf("mean wait = %v; want about half the 60 s window", mean)
+	}
+	if longest > time.Minute+ProbeCap {
+		t.Errorf("longest wait = %v; want at most the window and one probe", longest)
+	}
+}
+
 func TestParseRetryAfter(t *testing.T) {
 	now := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 	tests := []struct {

@@ -7,13 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 
 	"github.com/entity-studio-go/entityauth/gen/ssiapi"
+	"github.com/entity-studio-go/entityauth/internal/loopback"
 )
 
 // DefaultBaseURL is the production SSI API. Tenant hosts
@@ -50,7 +50,7 @@ func NewClient(baseURL string, hc *http.Client) (*Client, error) {
 	if err != nil || u.Host == "" || u.User != nil {
 		return nil, fmt.Errorf("%w: not an absolute URL without credentials", ErrInsecureURL)
 	}
-	if u.Scheme != "https" && (u.Scheme != "http" || !isLoopback(u.Hostname())) {
+	if !loopback.Secure(u) {
 		return nil, fmt.Errorf("%w: %s is neither https nor http to a loopback host", ErrInsecureURL, u.Redacted())
 	}
 	if hc == nil {
@@ -61,14 +61,6 @@ func NewClient(baseURL string, hc *http.Client) (*Client, error) {
 		return nil, fmt.Errorf("entityauth: ssi: %w", err)
 	}
 	return &Client{api: api}, nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Raw returns the generated client that c uses, for the operations of

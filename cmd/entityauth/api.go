@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/entity-studio-go/entityauth"
+	"github.com/entity-studio-go/entityauth/internal/loopback"
 	"github.com/entity-studio-go/entityauth/ssi"
 )
 
@@ -69,7 +70,7 @@ func (c *cli) api(args []string) int {
 	}
 	switch len(paths) {
 	case 0:
-		return c.usageError("api", "api needs a PATH, such as /api/v1/did")
+		return c.usageError("api", "a PATH is needed, such as /api/v1/did")
 	case 1:
 	default:
 		return c.usageError("api", fmt.Sprintf("api takes one PATH, not %d (put a query in the PATH: api/v1/did?page=2)", len(paths)))
@@ -153,7 +154,7 @@ func (c *cli) apiBase(fs *flag.FlagSet, raw string) (u *url.URL, code int, ok bo
 		return nil, c.usageError(fs.Name(), name+" "+c.displayURL(raw)+" "+problem), false
 	}
 	u, _ = url.Parse(raw) // urlProblem parsed it
-	if u.Scheme != "https" && (u.Scheme != "http" || !isLoopback(u.Hostname())) {
+	if !loopback.Secure(u) {
 		return nil, c.usageError(fs.Name(), name+" "+c.displayURL(raw)+" "+insecureURL), false
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")

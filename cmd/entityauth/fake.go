@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/entity-studio-go/entityauth/entityauthtest"
+	"github.com/entity-studio-go/entityauth/internal/loopback"
 )
 
 // fake is the fake command: entityauthtest served on a TCP address.
@@ -49,7 +50,7 @@ func (c *cli) fake(args []string) int {
 	if err != nil {
 		return c.usageError("fake", "--addr "+c.quote(*addr)+" is not host:port, such as 127.0.0.1:8080")
 	}
-	if !isLoopback(host) {
+	if !loopback.Host(host) {
 		c.stderr.printf("entityauth fake: warning: --addr %s is not a loopback address: anyone who reaches it can get tokens from the fake\n", c.quote(*addr))
 	}
 
@@ -107,15 +108,6 @@ func keyProblem(key string) string {
 		}
 	}
 	return ""
-}
-
-// isLoopback reports whether host is localhost or a loopback IP address.
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // reachableURL returns the URL at which clients on this machine reach the

@@ -218,7 +218,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"token", "--lifetime", "90m"}, `entityauth token: --lifetime "90m" is not a whole number of hours, such as 4h`},
 		{[]string{"token", "extra"}, `entityauth token: token takes no arguments (the key comes from $ENTITY_API_SECRET_KEY or --secret-file)`},
 		{[]string{"token", "--base-url", "localhost:8080"}, `entityauth token: --base-url "localhost:8080" is not an absolute URL such as https://api.entity.dashboard.hypersign.id`},
-		{[]string{"api"}, `entityauth api: api needs a PATH, such as /api/v1/did`},
+		{[]string{"api"}, `entityauth api: a PATH is needed, such as /api/v1/did`},
 		{[]string{"api", "/api/v1/did", "/api/v1/credential"}, `entityauth api: api takes one PATH, not 2 (put a query in the PATH: api/v1/did?page=2)`},
 		{[]string{"api", "-X", "FETCH", "/api/v1/did"}, `entityauth api: unknown method "FETCH"; use one of GET, POST, PUT, PATCH, DELETE`},
 		{[]string{"api", "-X"}, `entityauth api: flag needs an argument: -X`},
