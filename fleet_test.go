@@ -225,7 +225,7 @@ func writeFleetCSV(path string, results map[string]fleetResult) error {
 	return f.Close()
 }
 
-// TestFleetDeploy measures the README's deploy arithmetic: N replicas, each
+// TestFleetDeploy measures the deploy arithmetic of docs/fleet.md: N replicas, each
 // a process of its own without a shared cache, start together against the
 // fake with its real limit (10 token requests per 60 s window, the window
 // starting at its first request) and the default Config. The first 10 get a

@@ -5,8 +5,8 @@
 // requests of each client address ([entityauth.ErrRateLimited] gives the
 // limit). With a [Cache] in [entityauth.Config.Cache], the
 // replicas share one token: the first to need one takes a lock, fetches, and
-// stores the token; the others read it from Redis. The README's "Running a
-// fleet" section gives the arithmetic of when a fleet needs this.
+// stores the token; the others read it from Redis. docs/fleet.md gives the
+// arithmetic of when a fleet needs this.
 //
 // The Cache only ever sees sealed bytes. The TokenSource encrypts each entry
 // with AES-GCM under a key derived from the API secret before it calls
