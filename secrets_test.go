@@ -22,6 +22,7 @@ import (
 	"github.com/entity-studio-go/entityauth/entityauthtest"
 	"github.com/entity-studio-go/entityauth/internal/filecache"
 	"github.com/entity-studio-go/entityauth/internal/testlog"
+	"github.com/entity-studio-go/entityauth/internal/testredis"
 	"github.com/entity-studio-go/entityauth/rediscache"
 )
 
@@ -397,14 +398,13 @@ func TestConfigGoStringHidesKeyInBaseURL(t *testing.T) {
 	}
 }
 
-// scanRedis adds the values that a TokenSource stores through rediscache, if
-// ENTITYAUTH_TEST_REDIS_ADDR names a Redis to use.
+// scanRedis adds the values that a TokenSource stores through rediscache,
+// in a subtest that the lack of a Redis skips (see [testredis.Addr]).
 func scanRedis(t *testing.T, sc *scan) {
-	addr := os.Getenv("ENTITYAUTH_TEST_REDIS_ADDR")
-	if addr == "" {
-		t.Log("ENTITYAUTH_TEST_REDIS_ADDR is not set: Redis values not scanned")
-		return
-	}
+	t.Run("Redis", func(t *testing.T) { scanRedisValues(t, sc, testredis.Addr(t)) })
+}
+
+func scanRedisValues(t *testing.T, sc *scan, addr string) {
 	srv := entityauthtest.Start(t, entityauthtest.Options{APIKey: secretKey})
 	rdb := redis.NewClient(&redis.Options{Addr: addr})
 	defer func() { _ = rdb.Close() }()

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/entity-studio-go/entityauth/internal/testredis"
 )
 
 // init silences go-redis's own logger: the tests that stop Redis on purpose
@@ -28,30 +30,16 @@ type quietLogger struct{}
 
 func (quietLogger) Printf(context.Context, string, ...any) {}
 
-// redisAddrEnv names the variable that points the Redis tests at a
-// redis-server on loopback; .ci/run starts one and sets it.
-const redisAddrEnv = "ENTITYAUTH_TEST_REDIS_ADDR"
-
-// testRedisAddr returns the address of the test Redis. Without one, the test
-// is skipped, unless CI=true, where it fails: CI must never pass by skipping.
-// Only tests with "Redis" in their name may call it.
+// testRedisAddr returns the address of the test Redis (see
+// [testredis.Addr]): a redis-server that .ci/run started, or one that this
+// test binary starts from PATH; without either the test is skipped, unless
+// CI=true, where it fails. Only tests with "Redis" in their name may call it.
 func testRedisAddr(t testing.TB) string {
 	t.Helper()
 	if !strings.Contains(t.Name(), "Redis") {
 		t.Fatalf("test %s uses Redis; its name must contain \"Redis\"", t.Name())
 	}
-	addr := os.Getenv(redisAddrEnv)
-	if addr == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not set under CI=true; .ci/run starts redis-server and sets it", redisAddrEnv)
-		}
-		t.Skipf("%s is not set; start a redis-server on loopback and set it to run this test", redisAddrEnv)
-	}
-	host, _, err := net.SplitHostPort(addr)
-	if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
-		t.Fatalf("%s = %q; want a loopback host:port", redisAddrEnv, addr)
-	}
-	return addr
+	return testredis.Addr(t)
 }
 
 // newTestClient returns a client of the Redis at addr, closed at cleanup,
