@@ -62,7 +62,8 @@ func Addr(tb testing.TB) string {
 // start runs bin on a free loopback port, without persistence, and waits
 // until it answers PING.
 func start(bin string) error {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	var lc net.ListenConfig
+	l, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
@@ -72,6 +73,7 @@ func start(bin string) error {
 	if err != nil {
 		return err
 	}
+	//nolint:gosec // bin is redis-server as found on PATH; the arguments are ours
 	c := exec.CommandContext(context.Background(), bin, "--bind", "127.0.0.1", "--port", strconv.Itoa(port),
 		"--save", "", "--appendonly", "no", "--dir", dir, "--logfile", filepath.Join(dir, "redis.log"))
 	if err := c.Start(); err != nil {
@@ -96,7 +98,8 @@ func start(bin string) error {
 
 // ping sends PING to the Redis at a and expects +PONG.
 func ping(a string) error {
-	conn, err := net.DialTimeout("tcp", a, time.Second)
+	d := net.Dialer{Timeout: time.Second}
+	conn, err := d.DialContext(context.Background(), "tcp", a)
 	if err != nil {
 		return err
 	}
