@@ -29,6 +29,9 @@ const (
 	// after the library's retries, or could not be reached. Scripts can so
 	// tell a retryable failure from a bad key.
 	exitTempFail = 75
+	// exitInterrupted (128 + SIGINT, as shells report it) says that the
+	// user interrupted the command.
+	exitInterrupted = 130
 )
 
 // fail prints err on stderr, prefixed by the command's name, and a hint
@@ -48,6 +51,9 @@ func (c *cli) fail(name string, err error) int {
 // any other. Every command reports its failures through fail, so that the
 // same error gets the same status in each.
 func failure(err error) (code int, hint string) {
+	if errors.Is(err, context.Canceled) { // only an interrupt cancels a command's context
+		return exitInterrupted, ""
+	}
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) && re.Response != nil {
 		return statusFailure(re.Response.StatusCode, err)

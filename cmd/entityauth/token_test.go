@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -380,6 +383,39 @@ func closedPortURL(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return url
+}
+
+// TestTokenInterrupted: an interrupt while the token request is under way
+// ends the run at once with 130, as shells report SIGINT, not with the 75 of
+// a temporary failure.
+func TestTokenInterrupted(t *testing.T) {
+	srv, e := tokenEnv(t)
+	srv.Enqueue(entityauthtest.TokenEndpoint, entityauthtest.Fault{Delay: time.Minute})
+	cmd := exec.CommandContext(t.Context(), binary, "token", "--no-cache")
+	cmd.Env = e.vars
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); srv.TokenRequests() == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			t.Fatal("the token request did not arrive within 10 s")
+		}
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != exitInterrupted {
+		t.Fatalf("interrupted run: %v; want exit %d\nstderr: %s", err, exitInterrupted, stderr.String())
+	}
+	if stdout.Len() != 0 {
+		t.Errorf("stdout = %q; want none", stdout.String())
+	}
+	assertNoSecrets(t, "stderr", stderr.String(), srv.APIKey())
 }
 
 // TestTokenCache is the criterion: 12 calls in a row make one token
