@@ -58,14 +58,14 @@ func (e CredentialStatusChange) Valid() bool {
 
 // Defines values for DIDNamespace.
 const (
-	Empty   DIDNamespace = ""
+	Mainnet DIDNamespace = ""
 	Testnet DIDNamespace = "testnet"
 )
 
 // Valid indicates whether the value is a known member of the DIDNamespace enum.
 func (e DIDNamespace) Valid() bool {
 	switch e {
-	case Empty:
+	case Mainnet:
 		return true
 	case Testnet:
 		return true
