@@ -55,11 +55,11 @@ func (c *cli) runDemo(ctx context.Context) error {
 
 	step(w, 1, "Fetch a token through the library")
 	w.printf("    cfg := entityauth.Config{APISecretKey: key, BaseURL: %q}\n", srv.URL)
-	w.printf("    client := cfg.Client(ctx)  // an *http.Client for the SSI API\n")
-	w.printf("    ts := client.Transport.(*entityauth.Transport).Source  // its TokenSource\n")
+	w.printf("    client := cfg.Client(ctx)  // an *http.Client for the SSI API: build it once\n")
+	w.printf("    ts := cfg.TokenSource(ctx) // an oauth2.TokenSource; it shares the client's token\n")
 	w.printf("    tok, err := ts.Token()\n")
 	client := cfg.Client(ctx)
-	ts := client.Transport.(*entityauth.Transport).Source
+	ts := cfg.TokenSource(ctx)
 	tok, err := ts.Token()
 	if err != nil {
 		return err
