@@ -1,0 +1,115 @@
+package vc
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// bindClaims checks that the claims of subject (a JSON object at pointer) say
+// what was signed. JSON-LD signs the graph, not the JSON: a credential whose
+// inline context maps a claim key to another term's IRI (rename "age" to
+// "salary" and map "salary" to …/age) has the same graph, so the same valid
+// signature, and says something else. So every claim key must map to the IRI
+// of its own name, the IRI's last segment (after its last '/', '#' or ':'):
+// https://hypersign-schema.org/<key> in today's inline schema context,
+// <schema IRI>:<key> in the 2023 form ({"hs": "…:"}, {"name": "hs:name"}),
+// http://schema.org/<key> with schema.org. Each expanded property must come
+// from exactly one key. Nested objects are checked the same way.
+//
+// nodes maps the JSON pointers of the subject's node objects to their
+// expanded form (see ldproof.Expanded).
+func bindClaims(subject map[string]any, pointer string, nodes map[string]map[string]any) error {
+	return bindNode(subject, pointer, "credentialSubject", nodes)
+}
+
+func bindNode(m map[string]any, pointer, path string, nodes map[string]map[string]any) error {
+	node, ok := nodes[pointer]
+	if !ok {
+		// Not a node object (a value object, or a node that expansion
+		// dropped): nothing of it is signed as properties.
+		return nil
+	}
+	// The expanded properties, by the name that their IRI ends with.
+	byName := make(map[string]string, len(node))
+	for iri := range node {
+		if strings.HasPrefix(iri, "@") {
+			continue
+		}
+		name := lastSegment(iri)
+		if other, dup := byName[name]; dup {
+			return errorf(ErrUndefinedTerm, "%s: the signed properties %s and %s both end in %q, so one comes from another key", path, min(iri, other), max(iri, other), name)
+		}
+		byName[name] = iri
+	}
+	used := make(map[string]bool, len(byName))
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if strings.HasPrefix(k, "@") || k == "id" || k == "type" {
+			continue
+		}
+		iri, ok := byName[k]
+		if !ok {
+			if _, isIRI := node[k]; isIRI {
+				// The key is the full IRI.
+				used[lastSegment(k)] = true
+				continue
+			}
+			return errorf(ErrUndefinedTerm, "%s.%s is not bound to the signature: the contexts map it to an IRI that does not end in %q (signed properties: %s)",
+				path, k, k, strings.Join(sortedValues(byName), ", "))
+		}
+		if used[k] {
+			return errorf(ErrUndefinedTerm, "%s.%s is not bound to the signature: %s is given twice", path, k, iri)
+		}
+		used[k] = true
+		if err := bindValue(m[k], pointer+"/"+escapePointer(k), path+"."+k, nodes); err != nil {
+			return err
+		}
+	}
+	for name, iri := range byName {
+		if !used[name] {
+			return errorf(ErrUndefinedTerm, "%s: the signed property %s comes from a key other than %q", path, iri, name)
+		}
+	}
+	return nil
+}
+
+func bindValue(v any, pointer, path string, nodes map[string]map[string]any) error {
+	switch t := v.(type) {
+	case map[string]any:
+		return bindNode(t, pointer, path, nodes)
+	case []any:
+		for i, e := range t {
+			if err := bindValue(e, pointer+"/"+strconv.Itoa(i), path+"["+strconv.Itoa(i)+"]", nodes); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// lastSegment returns what follows the last '/', '#' or ':' of an IRI.
+func lastSegment(iri string) string {
+	return iri[strings.LastIndexAny(iri, "/#:")+1:]
+}
+
+func sortedValues(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// escapePointer escapes a JSON pointer token (RFC 6901).
+func escapePointer(s string) string {
+	if !strings.ContainsAny(s, "~/") {
+		return s
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
+}
