@@ -66,6 +66,9 @@ func bindNode(m map[string]any, pointer, path string, nodes map[string]map[strin
 			return errorf(ErrUndefinedTerm, "%s.%s is not bound to the signature: %s is given twice", path, k, iri)
 		}
 		used[k] = true
+		if m[k] != nil && !matches(m[k], node[iri]) {
+			return errorf(ErrUndefinedTerm, "%s.%s is not bound to the signature: its value is not the one signed under %s", path, k, iri)
+		}
 		if err := bindValue(m[k], pointer+"/"+escapePointer(k), path+"."+k, nodes); err != nil {
 			return err
 		}
@@ -90,6 +93,54 @@ func bindValue(v any, pointer, path string, nodes map[string]map[string]any) err
 		}
 	}
 	return nil
+}
+
+// matches reports whether the JSON value j is what expansion made of it,
+// expanded (a property's values): the same scalars in the same order. Node
+// objects match here and are checked by bindNode through their pointers.
+func matches(j any, expanded any) bool {
+	list, _ := expanded.([]any)
+	js, isArray := j.([]any)
+	if !isArray {
+		js = []any{j}
+	}
+	js = slices.DeleteFunc(slices.Clone(js), func(e any) bool { return e == nil })
+	if len(list) == 1 && isArray {
+		if l, ok := obj(list[0])["@list"].([]any); ok {
+			list = l
+		}
+	}
+	if len(js) != len(list) {
+		return false
+	}
+	for i := range js {
+		if !matchOne(js[i], obj(list[i])) {
+			return false
+		}
+	}
+	return true
+}
+
+func matchOne(j any, e map[string]any) bool {
+	if e == nil {
+		return false
+	}
+	if ev, isValue := e["@value"]; isValue {
+		if jm, ok := j.(map[string]any); ok {
+			return jm["@value"] == ev
+		}
+		return j == ev
+	}
+	if l, isList := e["@list"].([]any); isList {
+		return matches(j, []any{map[string]any{"@list": l}})
+	}
+	switch jt := j.(type) {
+	case string:
+		return e["@id"] == jt
+	case map[string]any:
+		return true
+	}
+	return false
 }
 
 // lastSegment returns what follows the last '/', '#' or ':' of an IRI.

@@ -135,7 +135,16 @@ func (k testKey) sign(t testing.TB, doc map[string]any, purpose string, extra ma
 		proof[key] = v
 	}
 	delete(doc, "proof")
-	data, _, err := processor.SigningInput(doc, proof, ldproof.HypersignCopy, "")
+	// Sign what a verifier decodes (numbers as float64), as the JS stack does.
+	unsigned, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var decoded map[string]any
+	if err := json.Unmarshal(unsigned, &decoded); err != nil {
+		t.Fatal(err)
+	}
+	data, _, err := processor.SigningInput(decoded, proof, ldproof.HypersignCopy, "")
 	if err != nil {
 		t.Fatal(err)
 	}
