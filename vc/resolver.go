@@ -53,7 +53,7 @@ type staticResolver map[string]json.RawMessage
 func (r staticResolver) ResolveDID(_ context.Context, did string) (json.RawMessage, error) {
 	doc, ok := r[did]
 	if !ok {
-		return nil, errorf(ErrDIDNotFound, "%s is not among the DID documents given", did)
+		return nil, errorf(ErrDIDNotFound, "not among the DID documents given")
 	}
 	return doc, nil
 }
@@ -70,14 +70,23 @@ type ssiResolver struct{ c *ssi.Client }
 func (r ssiResolver) ResolveDID(ctx context.Context, did string) (json.RawMessage, error) {
 	res, err := r.c.ResolveDID(ctx, did)
 	if errors.Is(err, ssi.ErrNotFound) {
-		return nil, caused(ErrDIDNotFound, err, "the SSI API does not know %s", did)
+		return nil, caused(ErrDIDNotFound, err, "the SSI API does not know it")
 	}
 	if err != nil {
-		return nil, caused(ErrDIDUnavailable, err, "resolving %s through the SSI API", did)
+		return nil, caused(ErrDIDUnavailable, err, "resolving through the SSI API")
 	}
 	b, err := json.Marshal(res)
 	if err != nil {
-		return nil, caused(ErrDIDUnavailable, err, "resolving %s through the SSI API", did)
+		return nil, caused(ErrDIDUnavailable, err, "resolving through the SSI API")
+	}
+	// The SSI API answers an app's own DID that is not on chain with its
+	// document and didDocumentMetadata null; Hypersign's SDK, which resolves
+	// on chain, does not find it.
+	var answer struct {
+		Metadata json.RawMessage `json:"didDocumentMetadata"`
+	}
+	if json.Unmarshal(b, &answer) == nil && (len(answer.Metadata) == 0 || string(answer.Metadata) == "null") {
+		return nil, errorf(ErrDIDNotFound, "not registered on chain (the SSI API has no metadata for it)")
 	}
 	return b, nil
 }
