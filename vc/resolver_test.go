@@ -64,7 +64,9 @@ func TestResolverAnswers(t *testing.T) {
 	}{
 		{"unknown", func() (json.RawMessage, error) { return nil, ErrDIDNotFound }, ErrDIDNotFound, []string{"issuer " + issuerDID}},
 		{"down", func() (json.RawMessage, error) { return nil, errDown }, ErrDIDUnavailable, []string{"issuer " + issuerDID, "connection refused"}},
-		{"empty document", func() (json.RawMessage, error) { return json.RawMessage(`{"didDocument":{},"didDocumentMetadata":null}`), nil }, ErrDIDNotFound, []string{"no document"}},
+		{"empty document", func() (json.RawMessage, error) {
+			return json.RawMessage(`{"didDocument":{},"didDocumentMetadata":null}`), nil
+		}, ErrDIDNotFound, []string{"no document"}},
 		{"another DID's document", func() (json.RawMessage, error) { return stranger, nil }, ErrDIDNotFound, []string{"document of " + strangerDID}},
 		{"deactivated", func() (json.RawMessage, error) {
 			return bytes.Replace(issuer, []byte(`"deactivated": false`), []byte(`"deactivated": true`), 1), nil

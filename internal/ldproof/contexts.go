@@ -44,7 +44,7 @@ func (c Copy) String() string {
 // resolved by copy.
 var contextURLs = map[string]string{
 	CredentialsV1: "credentials.json",
-	"https://w3id.org/security/suites/ed25519-2020/v1":                                                          "ed25519-signature-2020.json",
+	"https://w3id.org/security/suites/ed25519-2020/v1":                                                                  "ed25519-signature-2020.json",
 	"https://raw.githubusercontent.com/hypersign-protocol/hypersign-contexts/main/HypersignCredentialStatus2023.jsonld": "hypersignCredentialStatus2023.json",
 	"https://raw.githubusercontent.com/hypersign-protocol/hypersign-contexts/main/CredentialStatus.jsonld":              "credentialStatus.json",
 	"https://raw.githubusercontent.com/hypersign-protocol/hypersign-contexts/main/CredentialSchema.jsonld":              "credential_schema.json",

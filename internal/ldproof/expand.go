@@ -120,11 +120,15 @@ func (p *Processor) Expand(doc map[string]any, c Copy, pointerPrefix string) (x 
 	if err != nil {
 		return nil, err
 	}
+	// The parsed context is the active context of the expansion, so the
+	// document goes in without its @context. (Given as "@context": [ctx],
+	// json-gold would write to the shared context.)
 	in := make(map[string]any, len(doc))
 	for k, v := range doc {
-		in[k] = v
+		if k != "@context" {
+			in[k] = v
+		}
 	}
-	in["@context"] = []any{ctx}
 	opts := cc.opts
 	x = &Expanded{}
 	if pointerPrefix != "" {
