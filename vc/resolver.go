@@ -1,12 +1,14 @@
 package vc
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/entity-studio-go/entityauth/internal/ldproof"
 	"github.com/entity-studio-go/entityauth/ssi"
@@ -127,6 +129,9 @@ func resolve(ctx context.Context, r DIDResolver, did, role string) (*didDoc, err
 			return nil, caused(ErrDIDUnavailable, err, "%s %s", role, did)
 		}
 	}
+	if d := docs.get(raw); d != nil && d.id == did {
+		return d, nil
+	}
 	var v map[string]any
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return nil, errorf(ErrDIDUnavailable, "%s %s: the resolver's answer is not a JSON object: %v", role, did, err)
@@ -142,7 +147,35 @@ func resolve(ctx context.Context, r DIDResolver, did, role string) (*didDoc, err
 	default:
 		return nil, errorf(ErrDIDNotFound, "%s %s: the resolver answered with the document of %s", role, did, id)
 	}
-	return &didDoc{id: did, raw: raw, doc: doc}, nil
+	d := &didDoc{id: did, raw: bytes.Clone(raw), doc: doc}
+	docs.put(raw, d)
+	return d, nil
+}
+
+// docCache keeps decoded DID documents by the bytes the resolver answered,
+// so that each is decoded once; its documents are only read.
+type docCache struct {
+	mu sync.RWMutex
+	m  map[string]*didDoc
+}
+
+// maxCachedDocs bounds the cache; past it, documents are decoded per call.
+const maxCachedDocs = 1024
+
+var docs = &docCache{m: make(map[string]*didDoc)}
+
+func (c *docCache) get(raw []byte) *didDoc {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.m[string(raw)]
+}
+
+func (c *docCache) put(raw []byte, d *didDoc) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) < maxCachedDocs {
+		c.m[string(raw)] = d
+	}
 }
 
 // didOf returns the DID of a verification method id (the part before '#').

@@ -36,6 +36,11 @@ const maxCachedContexts = 256
 // copy of credentials/v1.
 type Processor struct {
 	copies [2]*contextCache
+	// plain turns expansion templates off (see template.go), for tests and
+	// benchmarks of the plain expansion.
+	plain bool
+	// instantiated counts the expansions filled into a template.
+	instantiated atomic.Int64
 }
 
 // contextCache holds the parsed contexts for one copy of credentials/v1.
@@ -43,6 +48,9 @@ type contextCache struct {
 	opts    *ld.JsonLdOptions
 	entries sync.Map // JSON of the @context value → *cachedContext
 	n       atomic.Int64
+
+	templates  sync.Map // pointer prefix and skeleton → *templateEntry
+	nTemplates atomic.Int64
 }
 
 type cachedContext struct {
@@ -105,11 +113,31 @@ type Expanded struct {
 	Nodes map[string]map[string]any
 }
 
+// NewPlainProcessor returns a Processor that expands every document with
+// json-gold, without templates: the baseline of tests and benchmarks.
+func NewPlainProcessor() *Processor {
+	p := NewProcessor()
+	p.plain = true
+	return p
+}
+
 // Expand expands doc in safe mode with the given copy of credentials/v1.
-// doc is decoded JSON (numbers as float64) and is not modified. When
-// pointerPrefix is not empty, the node objects under it are recorded in
-// Nodes (see [Expanded]).
-func (p *Processor) Expand(doc map[string]any, c Copy, pointerPrefix string) (x *Expanded, err error) {
+// doc is decoded JSON (numbers as float64) and is not modified; the result
+// is the caller's. When pointerPrefix is not empty, the node objects under it
+// are recorded in Nodes (see [Expanded]). A document of a shape seen before
+// is filled into the expansion of that shape (see template.go).
+func (p *Processor) Expand(doc map[string]any, c Copy, pointerPrefix string) (*Expanded, error) {
+	if !p.plain {
+		if x, ok := p.templated(doc, c, pointerPrefix); ok {
+			p.instantiated.Add(1)
+			return x, nil
+		}
+	}
+	return p.expandPlain(doc, c, pointerPrefix)
+}
+
+// expandPlain expands doc with json-gold.
+func (p *Processor) expandPlain(doc map[string]any, c Copy, pointerPrefix string) (x *Expanded, err error) {
 	defer recoverInvalid(&err)
 	cc := p.copies[c]
 	ctxVal, ok := doc["@context"]

@@ -53,8 +53,9 @@ func Quads(expanded []any) (qs []quad, err error) {
 	defer recoverInvalid(&err)
 	issuer := ld.NewIdentifierIssuer("_:b")
 	nodeMap := map[string]any{"@default": map[string]any{}}
-	// GenerateNodeMap rewrites @type values in place; give it a copy.
-	if _, err := ld.NewJsonLdApi().GenerateNodeMap(ld.CloneDocument(expanded), nodeMap, "@default", issuer, nil, "", nil); err != nil {
+	// GenerateNodeMap rewrites @type entries in place: Expand's result is
+	// the caller's own.
+	if _, err := ld.NewJsonLdApi().GenerateNodeMap(expanded, nodeMap, "@default", issuer, nil, "", nil); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	c := converter{issuer: issuer}
