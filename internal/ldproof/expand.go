@@ -40,7 +40,7 @@ type Processor struct {
 	// benchmarks of the plain expansion.
 	plain bool
 	// instantiated counts the expansions filled into a template.
-	instantiated atomic.Int64
+	instantiated *atomic.Int64
 }
 
 // contextCache holds the parsed contexts for one copy of credentials/v1.
@@ -61,7 +61,7 @@ type cachedContext struct {
 
 // NewProcessor returns a Processor that knows the embedded contexts only.
 func NewProcessor() *Processor {
-	p := new(Processor)
+	p := &Processor{instantiated: new(atomic.Int64)}
 	for _, c := range []Copy{HypersignCopy, W3CCopy} {
 		opts := ld.NewJsonLdOptions("")
 		opts.ProcessingMode = ld.JsonLd_1_1
@@ -115,10 +115,14 @@ type Expanded struct {
 
 // NewPlainProcessor returns a Processor that expands every document with
 // json-gold, without templates: the baseline of tests and benchmarks.
-func NewPlainProcessor() *Processor {
-	p := NewProcessor()
-	p.plain = true
-	return p
+func NewPlainProcessor() *Processor { return NewProcessor().Plain() }
+
+// Plain returns a Processor that shares p's parsed contexts and expands
+// without templates.
+func (p *Processor) Plain() *Processor {
+	q := *p
+	q.plain = true
+	return &q
 }
 
 // Expand expands doc in safe mode with the given copy of credentials/v1.

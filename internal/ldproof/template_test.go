@@ -90,3 +90,72 @@ func TestTemplateMatchesExpansion(t *testing.T) {
 		t.Errorf("%d expansions through a template; want at least 60, or the test compares little", n)
 	}
 }
+
+// FuzzTemplate checks that expanding through a template always gives what
+// the plain expansion gives: the first document of a shape builds the
+// template, and a second one, of the same shape with its strings and numbers
+// changed, is filled in.
+func FuzzTemplate(f *testing.F) {
+	for _, doc := range templateCases(f) {
+		b, err := json.Marshal(doc)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b, "did:x:1", 7.5)
+	}
+	p, plain := NewProcessor(), NewPlainProcessor()
+	f.Fuzz(func(t *testing.T, raw []byte, s string, n float64) {
+		var doc map[string]any
+		if json.Unmarshal(raw, &doc) != nil || len(raw) > 8<<10 {
+			return
+		}
+		var other map[string]any
+		_ = json.Unmarshal(raw, &other)
+		replaceScalars(other, s, n)
+		for _, d := range []map[string]any{doc, other} {
+			want, wantErr := plain.Expand(d, HypersignCopy, "/credentialSubject")
+			got, gotErr := p.Expand(d, HypersignCopy, "/credentialSubject")
+			if (wantErr == nil) != (gotErr == nil) {
+				t.Fatalf("err = %v; want %v", gotErr, wantErr)
+			}
+			if wantErr == nil && (!reflect.DeepEqual(got.Doc, want.Doc) || !reflect.DeepEqual(got.Nodes, want.Nodes)) {
+				g, _ := json.Marshal(got.Doc)
+				w, _ := json.Marshal(want.Doc)
+				t.Fatalf("expanded\n got %s\nwant %s", g, w)
+			}
+		}
+	})
+}
+
+// replaceScalars replaces every string (but @context's and type's) with s
+// and every number with n, keeping the shape.
+func replaceScalars(v any, s string, n float64) {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			switch e.(type) {
+			case string:
+				if k != "type" && k != "@type" {
+					t[k] = s
+				}
+			case float64:
+				t[k] = n
+			default:
+				if k != "@context" {
+					replaceScalars(e, s, n)
+				}
+			}
+		}
+	case []any:
+		for i, e := range t {
+			switch e.(type) {
+			case string:
+				t[i] = s
+			case float64:
+				t[i] = n
+			default:
+				replaceScalars(e, s, n)
+			}
+		}
+	}
+}
