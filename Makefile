@@ -9,7 +9,7 @@ BENCHOUT ?= bench.txt
 FLEET_SOURCES ?= 10000
 
 .DEFAULT_GOAL := help
-.PHONY: help generate check-generated test lint tidy-check consumer-check vet bench bench-smoke fleet demo ci
+.PHONY: help generate check-generated test lint tidy-check consumer-check vet bench bench-smoke bench-vc fleet demo ci
 
 help: ## List the targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -45,6 +45,9 @@ consumer-check: ## Fail if a module importing entityauth, entityauthtest and gen
 bench: SHELL := bash
 bench: ## Run the benchmarks (-benchmem -count=6) into bench.txt, which benchstat reads.
 	set -o pipefail; $(GO) test -run '^$$' -bench '$(BENCH)' $(BENCHFLAGS) ./... | tee $(BENCHOUT)
+
+bench-vc: ## Package vc's BenchmarkVerifyCredential beside the JS reference (node, bench/jsref), alternating; prints the ratio.
+	bench/vc-ratio.sh
 
 bench-smoke: ## Run every benchmark 100 times, to check that they still work.
 	$(GO) test -run '^$$' -bench . -benchtime=100x ./...
