@@ -98,15 +98,18 @@ func ExampleHIDNodeStatus() {
 	// that the credential names, if it is Hypersign's.
 	st, err := vc.HIDNodeStatus(node.URL, node.Client())
 	if err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 	r, err := vc.DIDDocuments(mustRead("dids/issuer.did.json"))
 	if err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 	v, err := vc.NewVerifier(vc.Options{Resolver: r, Status: st, Now: at2026})
 	if err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 	_, err = v.VerifyCredential(context.Background(), mustRead("vc/01-valid.vc.json"))
 	fmt.Println(errors.Is(err, vc.ErrRevoked))

@@ -202,7 +202,12 @@ func TestSSIResolver(t *testing.T) {
 
 func post(t *testing.T, hc *http.Client, url, body string, out any) {
 	t.Helper()
-	resp, err := hc.Post(url, "application/json", strings.NewReader(body))
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := hc.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -63,11 +63,12 @@ func TestHIDNodeStatusVectors(t *testing.T) {
 			srv := newStatusServer(t, http.StatusOK, read(t, tc.file))
 			v := statusVerifier(t, srv.URL, srv.Client())
 			res, err := v.VerifyCredential(bg, read(t, "vc/01-valid.vc.json"))
-			if tc.sentinel != nil {
+			switch {
+			case tc.sentinel != nil:
 				wantErr(t, err, tc.sentinel, "credentialStatus https://api.prajna.hypersign.id/")
-			} else if err != nil {
+			case err != nil:
 				t.Fatal(err)
-			} else if res.Status != StatusLive {
+			case res.Status != StatusLive:
 				t.Errorf("Status = %q; want %q", res.Status, StatusLive)
 			}
 			if got, want := srv.requested(), []string{"/hypersign-protocol/hidnode/ssi/credential/" + vc01ID}; !equalStrings(got, want) {
@@ -142,7 +143,7 @@ func TestHIDNodeStatusAllowList(t *testing.T) {
 		mu.Lock()
 		asked = append(asked, r.URL.String())
 		mu.Unlock()
-		return &http.Response{StatusCode: 200, Status: "200 OK", Header: http.Header{}, Body: io.NopCloser(bytes.NewReader(live)), Request: r}, nil
+		return &http.Response{StatusCode: http.StatusOK, Status: "200 OK", Header: http.Header{}, Body: io.NopCloser(bytes.NewReader(live)), Request: r}, nil
 	})}
 	v := statusVerifier(t, "", hc)
 	res, err := v.VerifyCredential(bg, read(t, "vc/01-valid.vc.json"))

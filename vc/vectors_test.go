@@ -20,7 +20,7 @@ func TestVectorsMatchSums(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	n := 0
 	for sc := bufio.NewScanner(f); sc.Scan(); n++ {
 		sum, name, _ := strings.Cut(sc.Text(), "  ")

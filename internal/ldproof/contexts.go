@@ -18,7 +18,7 @@ var contextFiles embed.FS
 
 // CredentialsV1 is the URL of the W3C credentials context, of which two
 // copies exist (see [Copy]).
-const CredentialsV1 = "https://www.w3.org/2018/credentials/v1"
+const CredentialsV1 = "https://www.w3.org/2018/credentials/v1" //nolint:gosec // a context URL, not a credential
 
 // Copy selects a copy of the credentials/v1 context.
 type Copy int
@@ -42,7 +42,7 @@ func (c Copy) String() string {
 
 // contextURLs maps each known context URL to its file; CredentialsV1 is
 // resolved by copy.
-var contextURLs = map[string]string{
+var contextURLs = map[string]string{ //nolint:gosec // context URLs and file names, not credentials
 	CredentialsV1: "credentials.json",
 	"https://w3id.org/security/suites/ed25519-2020/v1":                                                                  "ed25519-signature-2020.json",
 	"https://raw.githubusercontent.com/hypersign-protocol/hypersign-contexts/main/HypersignCredentialStatus2023.jsonld": "hypersignCredentialStatus2023.json",

@@ -76,7 +76,7 @@ func NewProcessor() *Processor {
 func (cc *contextCache) context(v any) (*ld.Context, error) {
 	key, err := json.Marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("%w: @context: %v", ErrInvalid, err)
+		return nil, fmt.Errorf("%w: @context: %w", ErrInvalid, err)
 	}
 	if e, ok := cc.entries.Load(string(key)); ok {
 		ce := e.(*cachedContext)
@@ -255,13 +255,11 @@ func classify(err error) error {
 		return err
 	}
 	var je *ld.JsonLdError
-	if errors.As(err, &je) && je.Code == ld.InvalidProperty {
-		return fmt.Errorf("%w: %v", ErrUndefinedTerm, err)
+	var jv ld.JsonLdError
+	if errors.As(err, &je) && je.Code == ld.InvalidProperty || errors.As(err, &jv) && jv.Code == ld.InvalidProperty {
+		return fmt.Errorf("%w: %w", ErrUndefinedTerm, err)
 	}
-	if jv, ok := err.(ld.JsonLdError); ok && jv.Code == ld.InvalidProperty {
-		return fmt.Errorf("%w: %v", ErrUndefinedTerm, err)
-	}
-	return fmt.Errorf("%w: %v", ErrInvalid, err)
+	return fmt.Errorf("%w: %w", ErrInvalid, err)
 }
 
 // recoverInvalid turns a panic inside json-gold (which asserts types of

@@ -56,7 +56,7 @@ func Quads(expanded []any) (qs []quad, err error) {
 	// GenerateNodeMap rewrites @type entries in place: Expand's result is
 	// the caller's own.
 	if _, err := ld.NewJsonLdApi().GenerateNodeMap(expanded, nodeMap, "@default", issuer, nil, "", nil); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	c := converter{issuer: issuer}
 	for _, name := range sortedKeys(nodeMap) {
@@ -309,7 +309,7 @@ func isAbsoluteIRI(v string) bool {
 		for j := 1; j < len(scheme); j++ {
 			ch := scheme[j]
 			// [A-Za-z0-9+-.]: the class "+-." is the range '+'…'.', that is + , - .
-			if !isAlpha(ch) && !('0' <= ch && ch <= '9') && !('+' <= ch && ch <= '.') {
+			if !isAlpha(ch) && (ch < '0' || ch > '9') && (ch < '+' || ch > '.') {
 				return false
 			}
 		}

@@ -23,7 +23,12 @@ func templateCases(t testing.TB) []map[string]any {
 	// vc/01 with other values of every kind, in the same shape.
 	for _, change := range []func(cs map[string]any){
 		func(cs map[string]any) { cs["age"] = 9007199254740993.0; cs["score"] = 1e21; cs["name"] = "Tab\there" },
-		func(cs map[string]any) { cs["age"] = -0.0; cs["score"] = 1e-7; cs["id"] = "_:b0"; cs["note"] = "@id" },
+		func(cs map[string]any) {
+			cs["age"] = math.Copysign(0, -1)
+			cs["score"] = 1e-7
+			cs["id"] = "_:b0"
+			cs["note"] = "@id"
+		},
 		func(cs map[string]any) {
 			cs["name"] = "xsd:string"
 			cs["note"] = "https://example.org/x"
