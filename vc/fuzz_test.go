@@ -14,7 +14,7 @@ var sentinels = []error{
 
 // FuzzVerifyCredential checks that no input panics, hangs or fails without
 // one of the sentinels, and that only inputs that verify give a result. The
-// seeds are the vectors; testdata/fuzz/FuzzVerifyCredential holds more.
+// seeds are the vectors and a few odd documents.
 func FuzzVerifyCredential(f *testing.F) {
 	for _, name := range []string{
 		"vc/01-valid.vc.json", "vc/02-tampered-subject.vc.json", "vc/05-undefined-term-added.vc.json",
