@@ -227,7 +227,7 @@ type CreateDIDRequest struct {
 	MethodSpecificId string `json:"methodSpecificId,omitempty"`
 
 	// Namespace The DID namespace, testnet or the empty string for mainnet.
-	Namespace DIDNamespace `json:"namespace,omitempty"`
+	Namespace DIDNamespace `json:"namespace"`
 
 	// Options Options of createDID (src/did/dto/create-did.dto.ts Options).
 	Options *CreateDIDOptions `json:"options,omitempty"`
