@@ -105,7 +105,10 @@
 //		t.Errorf("token requests = %d; want 1", got)
 //	}
 //
-// Every request is recorded ([Server.Requests]). Tests inject failures by
+// Requests are recorded ([Server.Requests]): the latest 10,000 by default
+// (Options.MaxRecorded), each with its header capped, so that a server that
+// runs long stays small; [Server.TokenRequests] and [Server.APIRequests]
+// count them all. Tests inject failures by
 // queueing answers with [Server.Enqueue] (any status and body, a delay, a
 // dropped connection, a truncated or oversized body, Retry-After, a redirect)
 // and flip switches that model server-side events: [Server.DropSessions],
@@ -118,7 +121,8 @@
 // expiry, sessions and the rate-limit window follow the bubble's virtual time.
 //
 // The server never logs the API key or a token. Recorded requests do hold the
-// headers as sent, keys included: they are test data.
+// headers as sent (up to [MaxRecordedHeaderBytes]), keys included: they are
+// test data.
 //
 // The core API needs no *testing.T, so that programs (such as the entityauth
 // command's fake and demo) can serve it too.

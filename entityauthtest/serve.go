@@ -32,14 +32,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.inflight.Add(1)
 	defer s.inflight.Done()
-	s.requests = append(s.requests, Request{
-		Method:     r.Method,
-		Path:       r.URL.Path,
-		RawQuery:   r.URL.RawQuery,
-		Header:     r.Header.Clone(),
-		Time:       now,
-		RemoteAddr: r.RemoteAddr,
-	})
+	rec := Request{Method: r.Method, Path: r.URL.Path, Time: now}
+	if s.requests.max > 0 {
+		rec.RawQuery, rec.Header, rec.RemoteAddr = r.URL.RawQuery, recordedHeader(r.Header), r.RemoteAddr
+	}
+	s.requests.add(rec)
 	down := s.down
 	var fault *Fault
 	limited := false
