@@ -17,10 +17,16 @@ help: ## List the targets.
 generate: ## Regenerate gen/, gen/ssiapi/, api/ and api/ssiapi/ from the specs in spec/ with the oapi-codegen pinned in go.mod.
 	$(GO) generate ./...
 
-check-generated: generate ## Regenerate, then fail if the committed code differs or new files appear.
-	@git diff --exit-code -- . || { echo "generated code is stale: run 'make generate' and commit"; exit 1; }
-	@untracked=$$(git ls-files --others --exclude-standard); \
-	if [ -n "$$untracked" ]; then echo "untracked files after generation:"; echo "$$untracked"; exit 1; fi
+# What generation writes: the *.gen.go files (gen/, api/ and their packages);
+# new untracked files count only there.
+GENERATED := '*.gen.go'
+GENERATED_DIRS := gen api
+
+check-generated: generate ## Regenerate, then fail, printing the diff, if the committed *.gen.go differ or generation left new files in gen/ or api/.
+	@git --no-pager diff --exit-code --stat --patch -- $(GENERATED) || { \
+		echo "check-generated: the generated code above differs from the spec: run 'make generate' and commit"; exit 1; }
+	@untracked=$$(git ls-files --others --exclude-standard -- $(GENERATED_DIRS) $(GENERATED)); \
+	if [ -n "$$untracked" ]; then echo "check-generated: generation left new files:"; echo "$$untracked"; exit 1; fi
 
 test: ## Run every test under the race detector.
 	$(GO) test -race ./...
