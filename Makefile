@@ -73,7 +73,7 @@ lint: $(GOLANGCI_LINT) ## Run the pinned golangci-lint, built into ./bin.
 tidy-check: ## Fail if go.mod or go.sum is not tidy.
 	$(GO) mod tidy -diff
 
-consumer-check: ## Fail if a module importing entityauth, entityauthtest and gen gets build tools or too many indirect requirements.
+consumer-check: ## Fail if a module importing entityauth, entityauthtest, gen and ssi gets build tools or too many indirect requirements, or kin-openapi or go-redis in its go.sum.
 	.ci/consumer-check
 
 bench: SHELL := bash
