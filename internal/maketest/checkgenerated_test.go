@@ -19,7 +19,7 @@ func TestCheckGenerated(t *testing.T) {
 	r.write("README.md", r.read("README.md")+"\n")
 	r.write("scratch.txt", "notes\n")
 	if out, err := r.make("check-generated"); err != nil {
-		t.Fatalf("make check-generated with README.md edited and an untracked scratch.txt: %v; want success\n%s", err, out)
+		t.Fatalf("make check-generated with README.md edited and an untracked scratch.txt: %v; want success (the copy holds the checkout's work tree: is its generated code current?)\n%s", err, out)
 	}
 
 	r.addProbe()
