@@ -44,7 +44,9 @@
 // the one app: what the real service keeps in its database, its vault and the
 // chain. It follows the real service's source (entity-ssi-api-service 3.7.0):
 //
-//   - Checks run in the real order: the JSON body parser; then the
+//   - Checks run in the real order: the JSON body parser (bodies up to
+//     10 MiB, the real limit; past it, the real 500 ["PayloadTooLargeError",
+//     "request entity too large", "Internal server error"]); then the
 //     middleware (no "Bearer " prefix: 401 ["Unauthorized","Please pass
 //     access token"]; a bad or expired JWT; a grant other than
 //     access_service_ssi, 400; no sessionId; the session gone, 401 ["Token
@@ -56,7 +58,10 @@
 //   - Credits: the DID and credential routes spend credits at the real
 //     prices (a GET 1, a create 7, a registration 10, …) when they succeed;
 //     [Options.Credits] sets a balance and [Server.CreditsUsed] reports the
-//     spending. A request the balance cannot pay for, or any after
+//     spending, exact once a call has returned. The check and the charge are
+//     one step, so concurrent requests never spend a balance twice (the real
+//     guard checks and charges apart). A request the balance cannot pay for,
+//     or any after
 //     [Server.SetCredits](false), gets 400 ["No credits found or credit
 //     exhausted. Please contact the admin"]. Presentation routes are free.
 //   - DIDs are Ed25519 keys from crypto/ed25519. A created DID is

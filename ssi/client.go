@@ -24,6 +24,8 @@ const DefaultBaseURL = "https://api.entity.hypersign.id"
 
 // MaxResponseBytes caps every answer that a Client reads: 10 MiB, the request
 // size limit of the SSI API itself. A longer answer fails with [ErrBodyTooLarge].
+// A longer request body gets an [ErrServer] from the SSI API (500
+// "PayloadTooLargeError", "request entity too large").
 const MaxResponseBytes = 10 << 20
 
 // ErrInsecureURL means that the base URL given to [NewClient] is neither https
