@@ -2,6 +2,7 @@ package entityauthtest_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -38,6 +39,7 @@ var fuzzRoutes = []struct{ method, path string }{
 // fuzzApp is a fresh fake with an app that holds one registered DID, one
 // credential of it and one template, and a token for it.
 type fuzzApp struct {
+	ctx                 context.Context
 	srv                 *entityauthtest.Server
 	tok, did, vm, vc, t string
 }
@@ -47,9 +49,9 @@ type fuzzApp struct {
 func (a *fuzzApp) serve(method, path string, body []byte) *httptest.ResponseRecorder {
 	var req *http.Request
 	if method == http.MethodGet {
-		req = httptest.NewRequest(method, path, nil)
+		req = httptest.NewRequestWithContext(a.ctx, method, path, nil)
 	} else {
-		req = httptest.NewRequest(method, path, bytes.NewReader(body))
+		req = httptest.NewRequestWithContext(a.ctx, method, path, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Authorization", "Bearer "+a.tok)
@@ -61,8 +63,8 @@ func (a *fuzzApp) serve(method, path string, body []byte) *httptest.ResponseReco
 func newFuzzApp(t *testing.T) *fuzzApp {
 	srv := entityauthtest.NewPipeServer(entityauthtest.Options{RateLimit: -1})
 	t.Cleanup(srv.Close)
-	a := &fuzzApp{srv: srv}
-	req := httptest.NewRequest(http.MethodPost, "/api/v1/app/oauth", nil)
+	a := &fuzzApp{ctx: t.Context(), srv: srv}
+	req := httptest.NewRequestWithContext(a.ctx, http.MethodPost, "/api/v1/app/oauth", nil)
 	req.Header.Set("X-Api-Secret-Key", srv.APIKey())
 	rec := httptest.NewRecorder()
 	srv.ServeHTTP(rec, req)

@@ -128,7 +128,7 @@ func TestLargeRequestBodies(t *testing.T) {
 		}
 		decodeAnswer(t, a, &body)
 		if want := []string{"PayloadTooLargeError", "request entity too large", "Internal server error"}; a.status != http.StatusInternalServerError ||
-			body.StatusCode != 500 || body.Path != "/api/v1/did/create" || fmt.Sprint(body.Message) != fmt.Sprint(want) {
+			body.StatusCode != http.StatusInternalServerError || body.Path != "/api/v1/did/create" || fmt.Sprint(body.Message) != fmt.Sprint(want) {
 			t.Errorf("create with a body of 10 MiB + 1 = %d %s; want 500 %q", a.status, a.body, want)
 		}
 	}
