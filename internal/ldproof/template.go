@@ -1,8 +1,10 @@
 package ldproof
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"math"
 	"reflect"
 	"slices"
 	"strconv"
@@ -398,39 +400,41 @@ func deepCopy(v any, copies map[uintptr]map[string]any) any {
 	return v
 }
 
-// appendKey appends a canonical serialization of decoded JSON v (map keys
-// sorted): the cache key of a skeleton.
+// appendKey appends an unambiguous serialization of decoded JSON v (map
+// keys sorted, strings length-prefixed): the cache key of a skeleton.
 func appendKey(b []byte, v any) []byte {
 	switch t := v.(type) {
 	case map[string]any:
-		b = append(b, '{')
-		for i, k := range sortedKeys(t) {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = strconv.AppendQuote(b, k)
-			b = append(b, ':')
+		b = binary.AppendUvarint(append(b, 'm'), uint64(len(t)))
+		var buf [16]string
+		keys := buf[:0]
+		for k := range t {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			b = append(binary.AppendUvarint(b, uint64(len(k))), k...)
 			b = appendKey(b, t[k])
 		}
-		return append(b, '}')
+		return b
 	case []any:
-		b = append(b, '[')
-		for i, e := range t {
-			if i > 0 {
-				b = append(b, ',')
-			}
+		b = binary.AppendUvarint(append(b, 'a'), uint64(len(t)))
+		for _, e := range t {
 			b = appendKey(b, e)
 		}
-		return append(b, ']')
+		return b
 	case string:
-		return strconv.AppendQuote(b, t)
+		return append(binary.AppendUvarint(append(b, 's'), uint64(len(t))), t...)
 	case float64:
-		return strconv.AppendFloat(b, t, 'g', -1, 64)
+		return binary.LittleEndian.AppendUint64(append(b, 'f'), math.Float64bits(t))
 	case bool:
-		return strconv.AppendBool(b, t)
+		if t {
+			return append(b, 't')
+		}
+		return append(b, 'F')
 	case nil:
-		return append(b, "null"...)
+		return append(b, 'n')
 	}
 	// Not decoded JSON: a key that matches no other.
-	return append(b, fmt.Sprintf("%T%p", v, &v)...)
+	return append(b, fmt.Sprintf("?%T%p", v, &v)...)
 }
