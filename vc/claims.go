@@ -49,7 +49,8 @@ func bindNode(m map[string]any, pointer, path string, nodes map[string]map[strin
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		if strings.HasPrefix(k, "@") || k == "id" || k == "type" {
+		if strings.HasPrefix(k, "@") || k == "id" || k == "type" || m[k] == nil {
+			// Keywords and their usual aliases; a null is not signed (expansion drops it).
 			continue
 		}
 		iri, ok := byName[k]
@@ -66,7 +67,7 @@ func bindNode(m map[string]any, pointer, path string, nodes map[string]map[strin
 			return errorf(ErrUndefinedTerm, "%s.%s is not bound to the signature: %s is given twice", path, k, iri)
 		}
 		used[k] = true
-		if m[k] != nil && !matches(m[k], node[iri]) {
+		if !matches(m[k], node[iri]) {
 			return errorf(ErrUndefinedTerm, "%s.%s is not bound to the signature: its value is not the one signed under %s", path, k, iri)
 		}
 		if err := bindValue(m[k], pointer+"/"+escapePointer(k), path+"."+k, nodes); err != nil {

@@ -171,3 +171,19 @@ func TestLargeIntegerSignedAsDouble(t *testing.T) {
 		t.Errorf("…992: %v; want valid (the same double)", err)
 	}
 }
+
+// TestNullClaim checks that a claim whose value is null, which expansion
+// drops and so is not signed, does not make the credential fail.
+func TestNullClaim(t *testing.T) {
+	k := newTestKey("issuer of TestNullClaim")
+	v := newTestVerifier(t, Options{Resolver: vectorResolver(t, k.didDocument(t))})
+	doc := ownCredential(t, k)
+	doc["credentialSubject"].(map[string]any)["note"] = nil
+	res, err := v.VerifyCredential(bg, k.sign(t, doc, "assertionMethod", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if note, ok := res.Claims["note"]; !ok || note != nil {
+		t.Errorf("Claims[note] = %v, %v; want nil, true", note, ok)
+	}
+}

@@ -38,7 +38,7 @@ func decode(raw []byte, maxBytes, maxDepth int, what string) (map[string]any, er
 }
 
 // depth returns the deepest nesting of objects and arrays in raw, which need
-// not be valid JSON; it stops counting past 1<<20.
+// not be valid JSON.
 func depth(raw []byte) int {
 	d, maxD := 0, 0
 	inString, escaped := false, false
@@ -81,7 +81,7 @@ func obj(v any) map[string]any {
 	return m
 }
 
-// strings returns v as a list of strings: a string alone, or the strings of
+// stringList returns v as a list of strings: a string alone, or the strings of
 // an array; ok is false if v holds anything else.
 func stringList(v any) (list []string, ok bool) {
 	switch t := v.(type) {
