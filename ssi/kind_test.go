@@ -125,6 +125,21 @@ func TestKindOf(t *testing.T) {
 			},
 			want: ssi.KindTemporary, is: []error{ssi.ErrUnauthorized}, isNt: []error{entityauth.ErrServer},
 		},
+		{
+			name: "session ended and the key rotated, the next call",
+			call: func(t *testing.T, srv *entityauthtest.Server, c *ssi.Client) error {
+				warm(t, c)
+				srv.DropSessions()
+				srv.RotateKey()
+				// The first 401 comes back as it is: no new token came,
+				// and the call cannot tell why.
+				if err := listDIDs(t, c); ssi.KindOf(err) != ssi.KindTemporary {
+					return fmt.Errorf("the first call: KindOf(%v) = %v; want temporary", err, ssi.KindOf(err))
+				}
+				return listDIDs(t, c) // the token source's own error
+			},
+			want: ssi.KindConfig, is: []error{entityauth.ErrUnauthorized}, isNt: []error{ssi.ErrUnauthorized},
+		},
 		// The caller's mistakes.
 		{
 			name: "validation",
