@@ -35,7 +35,10 @@ const (
 	// the call's deadline passed, for example while the token source waited
 	// for the token service's rate window to roll over. It also covers a 401
 	// "Token expired" that remains after [entityauth.Config.Client]'s retry:
-	// the app's session ended and no new token could be fetched at once.
+	// the app's session ended and no new token could be fetched at once. That
+	// 401 cannot tell why; the next call tries again, and reports the token
+	// service's own error if it fails again (a refused key is then
+	// [KindConfig]).
 	KindTemporary
 	// KindInvalid means that the request is wrong for the data it names: the
 	// SSI API refused its body or query ([ErrValidation]), the resource does
