@@ -1,0 +1,151 @@
+package doctest
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// docs lists the documents whose Go blocks must compile, and how many
+// complete files each holds at least, so that a broken fence cannot make
+// the test pass by finding nothing.
+var docs = []struct {
+	path string
+	min  int
+}{
+	{"README.md", 2},
+	{"docs/ssi.md", 2},
+	{"docs/testing.md", 1},
+}
+
+// block is one ```go block of a document that is a complete file.
+type block struct {
+	doc  string // its document, relative to the repository
+	line int    // the line of its first line of code
+	pkg  string // its package clause
+	code string
+}
+
+var packageClause = regexp.MustCompile(`(?m)^package ([a-z_][a-z0-9_]*)\s*$`)
+
+// goBlocks returns the ```go blocks of the document at path that start with
+// a package clause (after comments); other blocks are fragments and skipped.
+func goBlocks(t *testing.T, root, doc string) []block {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(root, doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		out   []block
+		in    bool
+		start int
+		code  strings.Builder
+	)
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		switch {
+		case !in && strings.TrimSpace(line) == "```go":
+			in, start = true, n+1
+			code.Reset()
+		case in && strings.TrimSpace(line) == "```":
+			in = false
+			if m := packageClause.FindStringSubmatch(code.String()); m != nil && startsWithPackage(code.String()) {
+				out = append(out, block{doc: doc, line: start, pkg: m[1], code: code.String()})
+			}
+		case in:
+			code.WriteString(line)
+			code.WriteByte('\n')
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if in {
+		t.Fatalf("%s: the ```go block at line %d is not closed", doc, start-1)
+	}
+	return out
+}
+
+// startsWithPackage reports whether code's first line that is not a comment
+// or blank is a package clause.
+func startsWithPackage(code string) bool {
+	for line := range strings.Lines(code) {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "//") {
+			continue
+		}
+		return strings.HasPrefix(line, "package ")
+	}
+	return false
+}
+
+// TestDocsCompile writes the complete Go files of each document into a
+// module outside the repository, one directory per document and package
+// (a document's blocks of one package are one package, as a user pastes
+// them), and runs go vet on it, tests included.
+func TestDocsCompile(t *testing.T) {
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command in PATH")
+	}
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod := t.TempDir()
+	goMod := "module example.com/docs\n\ngo 1.25\n\n" +
+		"require github.com/entity-studio-go/entityauth v0.0.0\n\n" +
+		"replace github.com/entity-studio-go/entityauth => " + root + "\n"
+	if err := os.WriteFile(filepath.Join(mod, "go.mod"), []byte(goMod), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(mod, "go.sum"), sum, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	where := map[string]string{} // file written -> the document's line
+	for _, d := range docs {
+		blocks := goBlocks(t, root, d.path)
+		if len(blocks) < d.min {
+			t.Errorf("%s: %d complete Go files; want at least %d", d.path, len(blocks), d.min)
+		}
+		for i, b := range blocks {
+			dir := strings.NewReplacer("/", "_", ".", "_").Replace(b.doc) + "_" + b.pkg
+			name := fmt.Sprintf("block%d.go", i)
+			if strings.Contains(b.code, "\nfunc Test") || strings.Contains(b.code, "\nfunc Example") {
+				name = fmt.Sprintf("block%d_test.go", i)
+			}
+			if err := os.MkdirAll(filepath.Join(mod, dir), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(mod, dir, name), []byte(b.code), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			where[dir+"/"+name] = fmt.Sprintf("%s:%d", b.doc, b.line)
+		}
+	}
+
+	cmd := exec.Command(gobin, "vet", "./...")
+	cmd.Dir = mod
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off", "GOTOOLCHAIN=local")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		var b strings.Builder
+		for file, doc := range where {
+			fmt.Fprintf(&b, "\n  %s is the block at %s", file, doc)
+		}
+		t.Errorf("go vet of the documents' programs: %v\n%s%s", err, out, b.String())
+	}
+}
