@@ -314,7 +314,8 @@ func ExampleKindOf() {
 	cfg := &entityauth.Config{APISecretKey: "wrong-key", BaseURL: srv.URL}
 	wrong, err := ssi.NewClient(srv.URL, cfg.Client(ctx))
 	if err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 	_, err = wrong.ListDIDs(ctx, 0, 0)
 	fmt.Println(ssi.KindOf(err), status(err), errors.Is(err, entityauth.ErrUnauthorized), errors.Is(err, ssi.ErrUnauthorized))

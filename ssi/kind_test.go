@@ -134,7 +134,7 @@ func TestKindOf(t *testing.T) {
 				// The first 401 comes back as it is: no new token came,
 				// and the call cannot tell why.
 				if err := listDIDs(t, c); ssi.KindOf(err) != ssi.KindTemporary {
-					return fmt.Errorf("the first call: KindOf(%v) = %v; want temporary", err, ssi.KindOf(err))
+					t.Errorf("the first call: KindOf(%v) = %v; want temporary", err, ssi.KindOf(err))
 				}
 				return listDIDs(t, c) // the token source's own error
 			},

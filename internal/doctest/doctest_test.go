@@ -137,7 +137,7 @@ func TestDocsCompile(t *testing.T) {
 		}
 	}
 
-	cmd := exec.Command(gobin, "vet", "./...")
+	cmd := exec.CommandContext(t.Context(), gobin, "vet", "./...")
 	cmd.Dir = mod
 	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off", "GOTOOLCHAIN=local")
 	out, err := cmd.CombinedOutput()
