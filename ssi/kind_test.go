@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -228,6 +229,20 @@ func TestKindOf(t *testing.T) {
 				return listDIDs(t, c)
 			},
 			want: ssi.KindConfig, is: []error{entityauth.ErrClosed, context.Canceled},
+		},
+		{
+			name: "token service certificate that does not verify",
+			call: func(t *testing.T, srv *entityauthtest.Server, _ *ssi.Client) error {
+				tls := httptest.NewTLSServer(http.NotFoundHandler()) // a certificate no one trusts
+				t.Cleanup(tls.Close)
+				cfg := entityauth.Config{APISecretKey: srv.APIKey(), BaseURL: tls.URL}
+				c, err := ssi.NewClient(srv.URL, cfg.Client(t.Context()))
+				if err != nil {
+					return err
+				}
+				return listDIDs(t, c)
+			},
+			want: ssi.KindConfig,
 		},
 		{
 			name: "origin mismatch",
