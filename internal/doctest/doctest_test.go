@@ -115,7 +115,7 @@ func TestDocsCompile(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	where := map[string]string{} // file written -> the document's line
+	where := map[string]block{} // file written -> its block
 	for _, d := range docs {
 		blocks := goBlocks(t, root, d.path)
 		if len(blocks) < d.min {
@@ -133,7 +133,7 @@ func TestDocsCompile(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(mod, dir, name), []byte(b.code), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			where[dir+"/"+name] = fmt.Sprintf("%s:%d", b.doc, b.line)
+			where[dir+"/"+name] = b
 		}
 	}
 
@@ -142,10 +142,25 @@ func TestDocsCompile(t *testing.T) {
 	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off", "GOTOOLCHAIN=local")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		var b strings.Builder
-		for file, doc := range where {
-			fmt.Fprintf(&b, "\n  %s is the block at %s", file, doc)
-		}
-		t.Errorf("go vet of the documents' programs: %v\n%s%s", err, out, b.String())
+		t.Errorf("go vet of the documents' programs: %v\n%s", err, inDocs(out, where))
 	}
+}
+
+var filePos = regexp.MustCompile(`[\w./-]*?(\w+/block\d+(?:_test)?\.go):(\d+)`)
+
+// inDocs rewrites the positions in go vet's output, file:line, to the
+// documents' own: README.md:57.
+func inDocs(out []byte, where map[string]block) string {
+	return filePos.ReplaceAllStringFunc(string(out), func(m string) string {
+		sub := filePos.FindStringSubmatch(m)
+		b, ok := where[sub[1]]
+		if !ok {
+			return m
+		}
+		var n int
+		if _, err := fmt.Sscan(sub[2], &n); err != nil {
+			return m
+		}
+		return fmt.Sprintf("%s:%d", b.doc, b.line+n-1)
+	})
 }
