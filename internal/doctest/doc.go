@@ -2,5 +2,5 @@
 // of docs/ssi.md and docs/testing.md compiling as pasted: it copies each
 // complete file among their code blocks into a module of its own, outside the
 // repository, that requires this one through a replace directive, as a user's
-// module would, and runs go vet there.
+// module would, runs go vet there, and runs the documents' tests.
 package doctest

@@ -90,7 +90,7 @@ func startsWithPackage(code string) bool {
 // TestDocsCompile writes the complete Go files of each document into a
 // module outside the repository, one directory per document and package
 // (a document's blocks of one package are one package, as a user pastes
-// them), and runs go vet on it, tests included.
+// them), runs go vet on it, tests included, and then runs its tests.
 func TestDocsCompile(t *testing.T) {
 	gobin, err := exec.LookPath("go")
 	if err != nil {
@@ -137,12 +137,20 @@ func TestDocsCompile(t *testing.T) {
 		}
 	}
 
-	cmd := exec.CommandContext(t.Context(), gobin, "vet", "./...")
-	cmd.Dir = mod
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off", "GOTOOLCHAIN=local")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Errorf("go vet of the documents' programs: %v\n%s", err, inDocs(out, where))
+	// vet compiles every file, tests included; the tests then run, as a
+	// user who pasted them runs them.
+	runs := [][]string{{"vet", "./..."}, {"test", "-count=1", "./..."}}
+	if testing.Short() {
+		runs = runs[:1] // compile only: the tests take 4 s more
+	}
+	for _, args := range runs {
+		cmd := exec.CommandContext(t.Context(), gobin, args...)
+		cmd.Dir = mod
+		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off", "GOTOOLCHAIN=local")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("go %s of the documents' programs: %v\n%s", strings.Join(args, " "), err, inDocs(out, where))
+		}
 	}
 }
 
