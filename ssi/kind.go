@@ -112,6 +112,13 @@ func KindOf(err error) Kind {
 		return tokenKind(te.StatusCode)
 	}
 	switch {
+	// The token service's status sentinels without their *entityauth.Error,
+	// as a wrapper of the caller's might pass them on.
+	case errors.Is(err, entityauth.ErrRateLimited), errors.Is(err, entityauth.ErrServer):
+		return KindTemporary
+	case errors.Is(err, entityauth.ErrUnauthorized), errors.Is(err, entityauth.ErrBadRequest),
+		errors.Is(err, entityauth.ErrForbidden):
+		return KindConfig
 	case errors.Is(err, ErrInvalidResponse), errors.Is(err, ErrBodyTooLarge),
 		errors.Is(err, entityauth.ErrInvalidResponse), errors.Is(err, entityauth.ErrBodyTooLarge):
 		return KindUnknown

@@ -143,6 +143,14 @@ func TestKindOf(t *testing.T) {
 		},
 		// The caller's mistakes.
 		{
+			name: "SSI API 422",
+			call: func(t *testing.T, srv *entityauthtest.Server, c *ssi.Client) error {
+				srv.Enqueue(entityauthtest.APIEndpoint, entityauthtest.Fault{Status: http.StatusUnprocessableEntity, JSON: map[string]any{"statusCode": 422, "message": "unprocessable"}})
+				return listDIDs(t, c)
+			},
+			want: ssi.KindInvalid, isNt: []error{ssi.ErrValidation},
+		},
+		{
 			name: "validation",
 			call: func(t *testing.T, _ *entityauthtest.Server, c *ssi.Client) error {
 				_, err := c.CreateDID(t.Context(), ssiapi.CreateDIDRequest{MethodSpecificId: "short"})
@@ -178,6 +186,21 @@ func TestKindOf(t *testing.T) {
 				return listDIDs(t, c)
 			},
 			want: ssi.KindConfig, is: []error{entityauth.ErrUnauthorized}, isNt: []error{ssi.ErrUnauthorized},
+		},
+		{
+			name: "token service 403",
+			cfg:  noRetry,
+			call: func(t *testing.T, srv *entityauthtest.Server, c *ssi.Client) error {
+				srv.Enqueue(entityauthtest.TokenEndpoint, entityauthtest.Fault{Status: http.StatusForbidden})
+				return listDIDs(t, c)
+			},
+			want: ssi.KindConfig, is: []error{entityauth.ErrForbidden}, isNt: []error{ssi.ErrPermissionDenied},
+		},
+		{
+			name: "SSI API host not in APIHosts",
+			cfg:  entityauth.Config{APIHosts: []string{"api.entity.hypersign.id"}},
+			call: func(t *testing.T, _ *entityauthtest.Server, c *ssi.Client) error { return listDIDs(t, c) },
+			want: ssi.KindConfig, is: []error{entityauth.ErrHostNotAllowed},
 		},
 		{
 			name: "token service URL that is not one",
@@ -304,7 +327,15 @@ func TestKindOf(t *testing.T) {
 			},
 			want: ssi.KindCanceled, is: []error{context.Canceled},
 		},
-		// Answers that cannot be read.
+		// Answers that cannot be read, or of no class.
+		{
+			name: "SSI API 418",
+			call: func(t *testing.T, srv *entityauthtest.Server, c *ssi.Client) error {
+				srv.Enqueue(entityauthtest.APIEndpoint, entityauthtest.Fault{Status: http.StatusTeapot})
+				return listDIDs(t, c)
+			},
+			want: ssi.KindUnknown,
+		},
 		{
 			name: "SSI API 200 that is not JSON",
 			call: func(t *testing.T, srv *entityauthtest.Server, c *ssi.Client) error {
@@ -403,6 +434,33 @@ func TestKindOfRateLimitedToken(t *testing.T) {
 			t.Errorf("err = %v; want entityauth.ErrRateLimited", err)
 		}
 	})
+}
+
+// TestKindOfWrapped classifies errors that carry a sentinel without the
+// error that the calls return around it, as a caller's wrapper might.
+func TestKindOfWrapped(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		want ssi.Kind
+	}{
+		{entityauth.ErrRateLimited, ssi.KindTemporary},
+		{entityauth.ErrServer, ssi.KindTemporary},
+		{entityauth.ErrUnauthorized, ssi.KindConfig},
+		{entityauth.ErrBadRequest, ssi.KindConfig},
+		{entityauth.ErrForbidden, ssi.KindConfig},
+		{entityauth.ErrMissingKey, ssi.KindConfig},
+		{ssi.ErrInsecureURL, ssi.KindConfig},
+		{entityauth.ErrBodyTooLarge, ssi.KindUnknown},
+		{ssi.ErrBodyTooLarge, ssi.KindUnknown},
+		{context.DeadlineExceeded, ssi.KindTemporary},
+		{context.Canceled, ssi.KindCanceled},
+		{errors.New("something else"), ssi.KindUnknown},
+	} {
+		err := fmt.Errorf("my wrapper: %w", tt.err)
+		if got := ssi.KindOf(err); got != tt.want {
+			t.Errorf("KindOf(%v) = %v; want %v", err, got, tt.want)
+		}
+	}
 }
 
 func TestKindString(t *testing.T) {
