@@ -43,8 +43,8 @@ const (
 	// KindInvalid means that the request is wrong for the data it names: the
 	// SSI API refused its body or query ([ErrValidation]), the resource does
 	// not exist or belongs to another app ([ErrNotFound]), or it exists
-	// already ([ErrConflict]). Retrying the same request does not help; the
-	// caller must change it.
+	// already ([ErrConflict]), or it answered 413 or 422. Retrying the same
+	// request does not help; the caller must change it.
 	KindInvalid
 	// KindConfig means that the program's configuration or the app's
 	// account must change before any call can succeed: the API secret key is
@@ -86,9 +86,12 @@ func (k Kind) String() string {
 }
 
 // KindOf returns the kind of err, an error of a [Client]'s call, of one of
-// its iterators, or of package entityauth. The more specific class wins: a
-// deadline that passed while the token service refused the key is
-// [KindConfig], not [KindTemporary].
+// its iterators, or of package entityauth. An error that carries more than
+// one class, as when a call's deadline passes while the token source waits
+// to ask the token service again, takes the class of the server's answer
+// (there, a 429: [KindTemporary]) rather than the deadline's; a cancellation
+// wins over both, and a done token source ([KindConfig]) over a
+// cancellation.
 func KindOf(err error) Kind {
 	switch {
 	case err == nil:
