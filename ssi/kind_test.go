@@ -452,6 +452,8 @@ func TestKindOfWrapped(t *testing.T) {
 		{ssi.ErrInsecureURL, ssi.KindConfig},
 		{entityauth.ErrBodyTooLarge, ssi.KindUnknown},
 		{ssi.ErrBodyTooLarge, ssi.KindUnknown},
+		{ssi.ErrPageLimit, ssi.KindUnknown},
+		{ssi.ErrPageRepeated, ssi.KindUnknown},
 		{context.DeadlineExceeded, ssi.KindTemporary},
 		{context.Canceled, ssi.KindCanceled},
 		{errors.New("something else"), ssi.KindUnknown},
