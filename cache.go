@@ -330,8 +330,9 @@ func (s *TokenSource) lock(ctx context.Context) (func(context.Context) error, er
 }
 
 // load returns the Cache's token if it is better than the cached one: not
-// of the generation last invalidated, before its mandatory window, and
-// expiring later. It returns nil when there is none.
+// of the generation last invalidated nor issued before the floor (see drop),
+// before its mandatory window, and expiring later. It returns nil when there
+// is none.
 func (s *TokenSource) load(ctx context.Context) (*result, error) {
 	data, err := cacheCall(ctx, s, "Load", func(ctx context.Context) ([]byte, error) {
 		return s.cache.Load(ctx, s.cacheKey)
@@ -351,9 +352,9 @@ func (s *TokenSource) load(ctx context.Context) (*result, error) {
 		return nil, nil
 	}
 	s.mu.Lock()
-	rejected := s.rejected
+	rejected, floor := s.rejected, s.floor
 	s.mu.Unlock()
-	if res.gen == rejected {
+	if res.gen == rejected || res.issued.Before(floor) {
 		return nil, nil
 	}
 	if e := s.cur.Load(); e != nil && !res.expiry.After(e.tok.Expiry) {

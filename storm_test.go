@@ -221,3 +221,56 @@ func TestTokenSourceLateInvalidate(t *testing.T) {
 		}
 	})
 }
+
+// TestClient401ToOlderGeneration: two long-lived clients of equal Configs
+// hold tokens of two generations (one source has refreshed, the other not
+// yet), all minted in one second, when the session ends. Both send a
+// request; one 401 comes back at once, the other only after the first
+// client's refresh. Whichever is first, one refresh fixes both, and neither
+// call gets a 401: a late 401 to a token issued before the refresh is
+// retried with the refreshed token, and a refresh started by the older
+// token's 401 does not take the newer token, as stale, from the cache.
+func TestClient401ToOlderGeneration(t *testing.T) {
+	for _, olderFirst := range []bool{false, true} {
+		t.Run(fmt.Sprintf("older first %v", olderFirst), func(t *testing.T) {
+			bubble(t, entityauthtest.Options{}, func(t *testing.T, srv *entityauthtest.Server) {
+				older := configFor(srv).TokenSource(t.Context())
+				newer := configFor(srv).TokenSource(t.Context())
+				first := mustToken(t, older)
+				if tok := mustToken(t, newer); tok.AccessToken != first.AccessToken || srv.TokenRequests() != 1 {
+					t.Fatal("the second source did not share the first token")
+				}
+				// newer moves to a second generation; older keeps the first.
+				if !newer.Invalidate(mustToken(t, newer)) {
+					t.Fatal("Invalidate(current token) = false; want true")
+				}
+				if tok := mustToken(t, newer); tok.AccessToken != first.AccessToken {
+					t.Fatal("the fake minted another token text within one second; the test needs the same")
+				}
+				time.Sleep(time.Millisecond) // the session ends after both were minted, in the same second
+				srv.DropSessions()
+
+				early, late := newer, older
+				if olderFirst {
+					early, late = older, newer
+				}
+				hold := newHold401(srv.Client().Transport)
+				lateClient := &http.Client{Transport: &Transport{Source: late, Base: hold}}
+				earlyClient := &http.Client{Transport: &Transport{Source: early, Base: srv.Client().Transport}}
+				done := make(chan int)
+				go func() { done <- get(t, lateClient, srv.URL+didPath) }()
+				<-hold.held
+				if got := get(t, earlyClient, srv.URL+didPath); got != http.StatusOK {
+					t.Errorf("first GET after the drop = %d; want 200", got)
+				}
+				close(hold.release)
+				if got := <-done; got != http.StatusOK {
+					t.Errorf("late GET after the drop = %d; want 200", got)
+				}
+				if got := srv.TokenRequests(); got != 3 {
+					t.Errorf("token requests = %d; want 3 (two generations and one refresh)", got)
+				}
+			})
+		})
+	}
+}

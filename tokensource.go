@@ -89,6 +89,7 @@ type TokenSource struct {
 	fgNext   time.Time        // callers needing a token get lastErr until then
 	bgNext   time.Time        // no background refresh starts before then
 	rejected uint64           // the generation last invalidated; load skips it
+	floor    time.Time        // load skips tokens issued before: see drop
 	past     [4]*oauth2.Token // the tokens this source served last, replaced since
 	pastNext int              // where past is written next
 
@@ -211,14 +212,20 @@ func (s *TokenSource) Invalidate(rejected *oauth2.Token) bool {
 	return true
 }
 
-// drop expires e if it is still the cached entry, and reports whether it did.
-func (s *TokenSource) drop(e *entry) bool {
+// drop expires e if it is still the cached entry, and reports whether it
+// did. If floor is not zero, the source takes no token issued before floor
+// from the cache from then on: after a 401 at floor has shown that the app's
+// session ended, a token issued earlier may be as stale as e, though newer.
+func (s *TokenSource) drop(e *entry, floor time.Time) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.cur.Load() != e {
 		return false
 	}
 	s.dropLocked(e)
+	if floor.After(s.floor) {
+		s.floor = floor.Round(0)
+	}
 	return true
 }
 

@@ -241,25 +241,37 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 //
 // The decision is shared by the sources of one Config (one guard per
 // CacheKey), which tell tokens apart by generation, so that a 401 to a token
-// that a refresh has already replaced (in this source or in another) is
-// retried with the replacement, whatever its text: a token from before the
+// that a refresh has already replaced, in this source or in another, is
+// retried with the replacement, whatever its text: a token issued before the
 // last refresh after 401 is as stale as the one that refresh replaced.
 func (t *Transport) refreshAfter401(tok *oauth2.Token, inv invalidator) (retry bool, brought func(*oauth2.Token)) {
-	g, id := &t.own, tokenID{text: tok.AccessToken}
-	var issued time.Time // zero unless the source is a *TokenSource
-	drop := func() { inv.Invalidate(tok) }
 	src, _ := t.Source.(*TokenSource)
-	if src != nil && src.err == nil {
-		e := src.cur.Load()
-		if e == nil || e.tok != tok {
-			return true, nil // another request dropped it already, or a refresh replaced it
-		}
-		v, _ := refreshGuards.LoadOrStore(src.cacheKey, &refreshGuard{})
-		g, id, issued = v.(*refreshGuard), tokenID{gen: e.gen}, e.issued
-		drop = func() { src.drop(e) }
-	} else {
-		src = nil
+	if src == nil || src.err != nil {
+		return t.own.after401(tokenID{text: tok.AccessToken}, time.Time{}, func(time.Time) { inv.Invalidate(tok) },
+			func(fresh *oauth2.Token, _ time.Time) (tokenID, bool) { return tokenID{text: fresh.AccessToken}, true })
 	}
+	e := src.cur.Load()
+	if e == nil || e.tok != tok {
+		return true, nil // another request dropped it already, or a refresh replaced it
+	}
+	v, _ := refreshGuards.LoadOrStore(src.cacheKey, &refreshGuard{})
+	return v.(*refreshGuard).after401(tokenID{gen: e.gen}, e.issued, func(floor time.Time) { src.drop(e, floor) },
+		func(fresh *oauth2.Token, since time.Time) (tokenID, bool) {
+			f := src.cur.Load()
+			if f == nil || f.tok != fresh || f.issued.Before(since) {
+				return tokenID{}, false // not fetched after the 401: it proves nothing
+			}
+			return tokenID{gen: f.gen}, true
+		})
+}
+
+// after401 applies the bounds to a 401 answered to the token id, issued at
+// issued (zero when unknown). drop drops the token; its floor, when not zero,
+// is the time of the 401 that starts a refresh, before which the refresh
+// takes no token (see TokenSource.drop). idOf identifies the token that a
+// refresh brings, unless it was issued before since.
+func (g *refreshGuard) after401(id tokenID, issued time.Time, drop func(floor time.Time),
+	idOf func(fresh *oauth2.Token, since time.Time) (tokenID, bool)) (retry bool, brought func(*oauth2.Token)) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	now := time.Now()
@@ -268,21 +280,17 @@ func (t *Transport) refreshAfter401(tok *oauth2.Token, inv invalidator) (retry b
 	case id == g.brought && now.Sub(g.fresh) < FreshTokenAge:
 		return false, nil // a fresh token rejected at once: the token is not the problem
 	case recent && (id == g.rejected || (!issued.IsZero() && issued.Before(g.at))):
-		drop() // another request of this burst started the refresh, or its token is older still
+		drop(time.Time{}) // another 401 to it, or to a newer one, started the refresh
 		return true, nil
 	case recent:
 		return false, nil
 	}
 	g.rejected, g.at, g.brought = id, now, tokenID{}
-	drop()
+	drop(now)
 	return true, func(fresh *oauth2.Token) {
-		fid := tokenID{text: fresh.AccessToken}
-		if src != nil {
-			e := src.cur.Load()
-			if e == nil || e.tok != fresh || e.issued.Before(now) {
-				return // not fetched after the 401: it proves nothing
-			}
-			fid = tokenID{gen: e.gen}
+		fid, ok := idOf(fresh, now)
+		if !ok {
+			return
 		}
 		g.mu.Lock()
 		defer g.mu.Unlock()
