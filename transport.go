@@ -152,7 +152,9 @@ var _ http.RoundTripper = (*Transport)(nil)
 // Refreshes after 401 are bounded ([FreshTokenAge], [Min401RefreshInterval]),
 // counted together for all clients of one Config, so that a lasting 401 does
 // not spend the token endpoint's rate limit. A burst of 401s to one token
-// costs one refresh. Other statuses, 400 and 403 among them, are never
+// costs one refresh, through one Transport or through Transports built per
+// request from equal Configs, and a 401 to a token that such a refresh has
+// replaced is sent again with the replacement. Other statuses, 400 and 403 among them, are never
 // retried, because a new token does not fix them.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	closeBody := func() {
