@@ -28,9 +28,7 @@ func ExampleConfig_Client() {
 		fmt.Println(err)
 		return
 	}
-
-	ns := ssiapi.Testnet
-	created, err := c.CreateDID(ctx, ssiapi.CreateDIDRequest{Namespace: &ns})
+	created, err := c.CreateDID(ctx, ssiapi.CreateDIDRequest{Namespace: ssiapi.DIDNamespaceTestnet})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/entity-studio-go/entityauth"
 	"github.com/entity-studio-go/entityauth/entityauthtest"
@@ -41,8 +42,7 @@ func ptr[T any](v T) *T { return &v }
 // createDID creates a testnet DID named name and fails the test otherwise.
 func createDID(t *testing.T, c *ssiapi.ClientWithResponses, name string) *ssiapi.CreatedDID {
 	t.Helper()
-	ns := ssiapi.DIDNamespace("testnet")
-	resp, err := c.CreateDIDWithResponse(t.Context(), ssiapi.CreateDIDRequest{Namespace: &ns, Options: &ssiapi.CreateDIDOptions{Name: ptr(name)}})
+	resp, err := c.CreateDIDWithResponse(t.Context(), ssiapi.CreateDIDRequest{Namespace: ssiapi.DIDNamespaceTestnet, Options: &ssiapi.CreateDIDOptions{Name: name}})
 	if err != nil || resp.JSON201 == nil {
 		t.Fatalf("createDID: %v %d %s", err, resp.StatusCode(), resp.Body)
 	}
@@ -52,7 +52,7 @@ func createDID(t *testing.T, c *ssiapi.ClientWithResponses, name string) *ssiapi
 // registerDID registers a created DID with its own key and fails the test otherwise.
 func registerDID(t *testing.T, c *ssiapi.ClientWithResponses, d *ssiapi.CreatedDID) *ssiapi.RegisterDIDResponse {
 	t.Helper()
-	resp, err := c.RegisterDIDWithResponse(t.Context(), ssiapi.RegisterDIDRequest{DidDocument: d.MetaData.DidDocument, VerificationMethodId: ptr(d.Did + "#key-1")})
+	resp, err := c.RegisterDIDWithResponse(t.Context(), ssiapi.RegisterDIDRequest{DidDocument: d.MetaData.DidDocument, VerificationMethodId: d.Did + "#key-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,10 +68,10 @@ func TestSSILifecycle(t *testing.T) {
 	ctx := t.Context()
 
 	created := createDID(t, c, "issuer")
-	if !didPattern.MatchString(created.Did) || created.RegistrationStatus != ssiapi.UNREGISTRED {
+	if !didPattern.MatchString(created.Did) || created.RegistrationStatus != ssiapi.RegistrationStatusUnregistered {
 		t.Fatalf("created %s %s; want a did:hid:testnet:z6Mk… DID, UNREGISTRED", created.Did, created.RegistrationStatus)
 	}
-	vms := *created.MetaData.DidDocument.VerificationMethod
+	vms := created.MetaData.DidDocument.VerificationMethod
 	if len(vms) != 1 || vms[0].Type != "Ed25519VerificationKey2020" || vms[0].Id != created.Did+"#key-1" ||
 		"did:hid:testnet:"+*vms[0].PublicKeyMultibase != created.Did {
 		t.Errorf("verification methods = %+v; want key-1, Ed25519VerificationKey2020, whose key is the DID's", vms)
@@ -89,7 +89,7 @@ func TestSSILifecycle(t *testing.T) {
 	}
 
 	reg := registerDID(t, c, created)
-	if reg.JSON201 == nil || reg.JSON201.RegistrationStatus != ssiapi.COMPLETED || !hashPattern.MatchString(reg.JSON201.TransactionHash) {
+	if reg.JSON201 == nil || reg.JSON201.RegistrationStatus != ssiapi.RegistrationStatusCompleted || !hashPattern.MatchString(reg.JSON201.TransactionHash) {
 		t.Fatalf("register = %d %s; want 201 COMPLETED with a 64-digit upper-case hash", reg.StatusCode(), reg.Body)
 	}
 	again := registerDID(t, c, created)
@@ -108,8 +108,8 @@ func TestSSILifecycle(t *testing.T) {
 	vm := created.Did + "#key-1"
 	iss, err := c.IssueCredentialWithResponse(ctx, ssiapi.IssueCredentialRequest{
 		SubjectDid: created.Did, IssuerDid: created.Did, VerificationMethodId: vm,
-		SchemaContext: &[]string{"https://schema.org"}, Type: &[]string{"StudentCredential"},
-		ExpirationDate: "2030-01-01T00:00:00Z", Fields: map[string]any{"name": "Ada"}, Persist: true,
+		SchemaContext: []string{"https://schema.org"}, Type: []string{"StudentCredential"},
+		ExpirationDate: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), Fields: map[string]any{"name": "Ada"}, Persist: true,
 	})
 	if err != nil || iss.JSON201 == nil {
 		t.Fatalf("issue: %v %d %s", err, iss.StatusCode(), iss.Body)
@@ -139,16 +139,16 @@ func TestSSILifecycle(t *testing.T) {
 		}
 		return r
 	}
-	if r := change(ssiapi.SUSPEND); r.JSON200 == nil || !*r.JSON200.Suspended || *r.JSON200.Revoked {
+	if r := change(ssiapi.CredentialStatusChangeSuspend); r.JSON200 == nil || !*r.JSON200.Suspended || *r.JSON200.Revoked {
 		t.Errorf("SUSPEND = %d %s; want suspended", r.StatusCode(), r.Body)
 	}
-	if r := change(ssiapi.SUSPEND); r.StatusCode() != 400 {
+	if r := change(ssiapi.CredentialStatusChangeSuspend); r.StatusCode() != 400 {
 		t.Errorf("SUSPEND twice = %d %s; want 400", r.StatusCode(), r.Body)
 	}
-	if r := change(ssiapi.REVOKE); r.JSON200 == nil || !*r.JSON200.Revoked {
+	if r := change(ssiapi.CredentialStatusChangeRevoke); r.JSON200 == nil || !*r.JSON200.Revoked {
 		t.Errorf("REVOKE = %d %s; want revoked", r.StatusCode(), r.Body)
 	}
-	if r := change(ssiapi.LIVE); r.StatusCode() != 400 || !strings.Contains(string(r.Body), "revoked") {
+	if r := change(ssiapi.CredentialStatusChangeLive); r.StatusCode() != 400 || !strings.Contains(string(r.Body), "revoked") {
 		t.Errorf("LIVE after REVOKE = %d %s; want 400: revocation is final", r.StatusCode(), r.Body)
 	}
 	got, _ = c.GetCredentialWithResponse(ctx, id, nil)
@@ -278,8 +278,7 @@ func TestSSICredits(t *testing.T) {
 	if got := s.CreditsUsed(); got != 8 {
 		t.Errorf("CreditsUsed = %d; want 8 (7 + 1; the refused list is free)", got)
 	}
-	ns := ssiapi.DIDNamespace("testnet")
-	r, _ := c.CreateDIDWithResponse(t.Context(), ssiapi.CreateDIDRequest{Namespace: &ns})
+	r, _ := c.CreateDIDWithResponse(t.Context(), ssiapi.CreateDIDRequest{Namespace: ssiapi.DIDNamespaceTestnet})
 	if r.StatusCode() != 400 || !strings.Contains(string(r.Body), "No credits found or credit exhausted. Please contact the admin") {
 		t.Errorf("create with 1 credit left = %d %s; want 400 no credits", r.StatusCode(), r.Body)
 	}
@@ -411,14 +410,14 @@ func TestSSIDIDTools(t *testing.T) {
 	}
 	vm := d.Did + "#key-1"
 
-	add, err := c.AddVerificationMethodWithResponse(ctx, ssiapi.AddVerificationMethodRequest{Did: &d.Did, Type: "Ed25519VerificationKey2020", PublicKeyMultibase: ptr("z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK")})
-	if err != nil || add.JSON201 == nil || len(*add.JSON201.VerificationMethod) != 2 || (*add.JSON201.VerificationMethod)[1].Id != d.Did+"#key-2" {
+	add, err := c.AddVerificationMethodWithResponse(ctx, ssiapi.AddVerificationMethodRequest{Did: d.Did, Type: ssiapi.KeyTypeEd25519VerificationKey2020, PublicKeyMultibase: "z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"})
+	if err != nil || add.JSON201 == nil || len(add.JSON201.VerificationMethod) != 2 || add.JSON201.VerificationMethod[1].Id != d.Did+"#key-2" {
 		t.Fatalf("addVerificationMethod: %v %s; want key-2 added", err, add.Body)
 	}
 
 	iss, err := c.IssueCredentialWithResponse(ctx, ssiapi.IssueCredentialRequest{
-		SubjectDid: d.Did, IssuerDid: d.Did, VerificationMethodId: vm, SchemaContext: &[]string{"https://schema.org"},
-		Type: &[]string{"T"}, ExpirationDate: "2030-01-01T00:00:00Z", Fields: map[string]any{"a": 1}, Persist: false, RegisterCredentialStatus: ptr(false),
+		SubjectDid: d.Did, IssuerDid: d.Did, VerificationMethodId: vm, SchemaContext: []string{"https://schema.org"},
+		Type: []string{"T"}, ExpirationDate: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), Fields: map[string]any{"a": 1}, Persist: false, RegisterCredentialStatus: ptr(false),
 	})
 	if err != nil || iss.JSON201 == nil {
 		t.Fatalf("issue: %v %s", err, iss.Body)
@@ -427,8 +426,7 @@ func TestSSIDIDTools(t *testing.T) {
 	if g, _ := c.GetCredentialWithResponse(ctx, id, nil); g.JSON200 == nil || g.JSON200.CredentialStatus != nil {
 		t.Errorf("get before status registration = %s; want no status", g.Body)
 	}
-	ns := ssiapi.DIDNamespace("testnet")
-	rs, err := c.RegisterCredentialStatusWithResponse(ctx, ssiapi.RegisterCredentialStatusRequest{CredentialStatus: iss.JSON201.CredentialStatus, Namespace: ns})
+	rs, err := c.RegisterCredentialStatusWithResponse(ctx, ssiapi.RegisterCredentialStatusRequest{CredentialStatus: iss.JSON201.CredentialStatus, Namespace: ssiapi.DIDNamespaceTestnet})
 	if err != nil || rs.JSON201 == nil || rs.JSON201.TransactionHash == nil || !hashPattern.MatchString(*rs.JSON201.TransactionHash) {
 		t.Fatalf("registerCredentialStatus: %v %d %s", err, rs.StatusCode(), rs.Body)
 	}
@@ -443,8 +441,8 @@ func TestSSIDIDTools(t *testing.T) {
 		"verifiableCredential": []any{vc}, "holder": d.Did,
 	}}
 	unsigned.Id = ptr("vp:hid:testnet:" + d.Did[len("did:hid:testnet:"):])
-	signed, err := c.SignDIDAuthWithResponse(ctx, ssiapi.SignDIDRequest{Did: &d.Did, DidDocument: &unsigned, VerificationMethodId: vm,
-		Options: &ssiapi.SignDIDOptions{Purpose: ptr(ssiapi.Authentication), Challenge: ptr("c1"), Domain: ptr("verifier.example")}})
+	signed, err := c.SignDIDAuthWithResponse(ctx, ssiapi.SignDIDRequest{Did: d.Did, DidDocument: &unsigned, VerificationMethodId: vm,
+		Options: &ssiapi.SignDIDOptions{Purpose: ssiapi.SignDIDOptionsPurposeAuthentication, Challenge: "c1", Domain: "verifier.example"}})
 	if err != nil || signed.JSON201 == nil || signed.JSON201.Proof.ProofValue == nil {
 		t.Fatalf("signDIDAuth: %v %d %s", err, signed.StatusCode(), signed.Body)
 	}

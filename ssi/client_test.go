@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/entity-studio-go/entityauth"
 	"github.com/entity-studio-go/entityauth/entityauthtest"
@@ -50,20 +51,18 @@ func TestDIDLifecycle(t *testing.T) {
 	})
 	c := newClient(t, s)
 	ctx := t.Context()
-
-	ns := ssiapi.Testnet
-	created, err := c.CreateDID(ctx, ssiapi.CreateDIDRequest{Namespace: &ns})
+	created, err := c.CreateDID(ctx, ssiapi.CreateDIDRequest{Namespace: ssiapi.DIDNamespaceTestnet})
 	if err != nil {
 		t.Fatalf("CreateDID: %v", err)
 	}
-	if created.RegistrationStatus != ssiapi.UNREGISTRED || created.Did != *created.MetaData.DidDocument.Id {
+	if created.RegistrationStatus != ssiapi.RegistrationStatusUnregistered || created.Did != *created.MetaData.DidDocument.Id {
 		t.Errorf("CreateDID = %+v; want an UNREGISTRED DID with its document", created)
 	}
-	reg, err := c.RegisterDID(ctx, ssiapi.RegisterDIDRequest{DidDocument: created.MetaData.DidDocument, VerificationMethodId: ptr(created.Did + "#key-1")})
+	reg, err := c.RegisterDID(ctx, ssiapi.RegisterDIDRequest{DidDocument: created.MetaData.DidDocument, VerificationMethodId: created.Did + "#key-1"})
 	if err != nil {
 		t.Fatalf("RegisterDID: %v", err)
 	}
-	if reg.RegistrationStatus != ssiapi.COMPLETED || len(reg.TransactionHash) != 64 {
+	if reg.RegistrationStatus != ssiapi.RegistrationStatusCompleted || len(reg.TransactionHash) != 64 {
 		t.Errorf("RegisterDID = %+v; want COMPLETED with a 64-digit hash", reg)
 	}
 	res, err := c.ResolveDID(ctx, reg.Did)
@@ -121,8 +120,8 @@ func TestCredentialLifecycle(t *testing.T) {
 	ctx := t.Context()
 	issued, err := c.IssueCredential(ctx, ssiapi.IssueCredentialRequest{
 		SubjectDid: "did:hid:testnet:z6MkfjCGR7uBpbnN5gB21LPtg7reHhw5RjBWC7LEJjFDZ3Zo", IssuerDid: "did:hid:testnet:z6MkfjCGR7uBpbnN5gB21LPtg7reHhw5RjBWC7LEJjFDZ3Zo",
-		SchemaContext: &[]string{"https://schema.org"}, Type: &[]string{"RandomCredential"},
-		ExpirationDate: "2027-12-10T18:30:00Z", Fields: map[string]any{"name": "varsha"},
+		SchemaContext: []string{"https://schema.org"}, Type: []string{"RandomCredential"},
+		ExpirationDate: time.Date(2027, 12, 10, 18, 30, 0, 0, time.UTC), Fields: map[string]any{"name": "varsha"},
 		VerificationMethodId: "did:hid:testnet:z6MkfjCGR7uBpbnN5gB21LPtg7reHhw5RjBWC7LEJjFDZ3Zo#key-1", Persist: true,
 	})
 	if err != nil {
@@ -134,7 +133,7 @@ func TestCredentialLifecycle(t *testing.T) {
 	if len(issued.CredentialDocument.Context) != 3 {
 		t.Errorf("credential @context has %d entries; want 3 (strings and an object)", len(issued.CredentialDocument.Context))
 	}
-	revoked, err := c.UpdateCredentialStatus(ctx, id, ssiapi.UpdateCredentialStatusRequest{Status: ssiapi.REVOKE, IssuerDid: issued.Metadata.IssuerDid, VerificationMethodId: issued.Metadata.IssuerDid + "#key-1"})
+	revoked, err := c.UpdateCredentialStatus(ctx, id, ssiapi.UpdateCredentialStatusRequest{Status: ssiapi.CredentialStatusChangeRevoke, IssuerDid: issued.Metadata.IssuerDid, VerificationMethodId: issued.Metadata.IssuerDid + "#key-1"})
 	if err != nil {
 		t.Fatalf("UpdateCredentialStatus: %v", err)
 	}

@@ -15,8 +15,7 @@
 //
 //	c, err := ssi.NewClient(ssi.DefaultBaseURL, cfg.Client(ctx))
 //	…
-//	ns := ssiapi.Testnet
-//	created, err := c.CreateDID(ctx, ssiapi.CreateDIDRequest{Namespace: &ns})
+//	created, err := c.CreateDID(ctx, ssiapi.CreateDIDRequest{Namespace: ssiapi.DIDNamespaceTestnet})
 //
 // The examples walk a DID and a credential through their life (create,
 // register, issue, revoke) against the fake in

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log"
 	"strings"
+	"time"
 
 	"github.com/entity-studio-go/entityauth"
 	"github.com/entity-studio-go/entityauth/entityauthtest"
@@ -32,13 +33,12 @@ func exampleClient(ctx context.Context, srv *entityauthtest.Server) *ssi.Client 
 // createIssuer creates and registers a testnet DID, as ExampleClient_CreateDID
 // and ExampleClient_RegisterDID do, and returns it with its verification method.
 func createIssuer(ctx context.Context, c *ssi.Client) (did, vm string, err error) {
-	ns := ssiapi.Testnet
-	created, err := c.CreateDID(ctx, ssiapi.CreateDIDRequest{Namespace: &ns})
+	created, err := c.CreateDID(ctx, ssiapi.CreateDIDRequest{Namespace: ssiapi.DIDNamespaceTestnet})
 	if err != nil {
 		return "", "", err
 	}
-	vm = created.Did + "#key-1"
-	_, err = c.RegisterDID(ctx, ssiapi.RegisterDIDRequest{DidDocument: created.MetaData.DidDocument, VerificationMethodId: &vm})
+	vm = ssi.VerificationMethodID(created.MetaData.DidDocument)
+	_, err = c.RegisterDID(ctx, ssiapi.RegisterDIDRequest{DidDocument: created.MetaData.DidDocument, VerificationMethodId: vm})
 	return created.Did, vm, err
 }
 
@@ -55,18 +55,19 @@ func ExampleClient_CreateDID() {
 		fmt.Println(err)
 		return
 	}
-
-	ns := ssiapi.Testnet
-	name := "issuer"
-	created, err := c.CreateDID(ctx, ssiapi.CreateDIDRequest{Namespace: &ns, Options: &ssiapi.CreateDIDOptions{Name: &name}})
+	created, err := c.CreateDID(ctx, ssiapi.CreateDIDRequest{
+		Namespace: ssiapi.DIDNamespaceTestnet,
+		Options:   &ssiapi.CreateDIDOptions{Name: "issuer"},
+	})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	fmt.Println(created.Did[:len("did:hid:testnet:z6Mk")])
 	fmt.Println(created.RegistrationStatus)
-	vms := *created.MetaData.DidDocument.VerificationMethod
-	fmt.Println(vms[0].Id == created.Did+"#key-1", vms[0].Type)
+	vm := created.MetaData.DidDocument.VerificationMethod[0]
+	fmt.Println(vm.Id == created.Did+"#key-1", vm.Type)
+	fmt.Println(ssi.VerificationMethodID(created.MetaData.DidDocument) == vm.Id)
 
 	// Until it is registered, the DID resolves without metadata.
 	resolved, err := c.ResolveDID(ctx, created.Did)
@@ -79,6 +80,7 @@ func ExampleClient_CreateDID() {
 	// did:hid:testnet:z6Mk
 	// UNREGISTRED
 	// true Ed25519VerificationKey2020
+	// true
 	// issuer true
 }
 
@@ -88,18 +90,16 @@ func ExampleClient_RegisterDID() {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	c := exampleClient(ctx, srv)
-
-	ns := ssiapi.Testnet
-	created, err := c.CreateDID(ctx, ssiapi.CreateDIDRequest{Namespace: &ns})
+	created, err := c.CreateDID(ctx, ssiapi.CreateDIDRequest{Namespace: ssiapi.DIDNamespaceTestnet})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	// The SSI API signs the registration with the DID's stored key.
-	vm := created.Did + "#key-1"
+	// The SSI API signs the registration with the DID's stored key, #key-1.
+	vm := ssi.VerificationMethodID(created.MetaData.DidDocument)
 	registered, err := c.RegisterDID(ctx, ssiapi.RegisterDIDRequest{
 		DidDocument:          created.MetaData.DidDocument,
-		VerificationMethodId: &vm,
+		VerificationMethodId: vm,
 	})
 	if err != nil {
 		fmt.Println(err)
@@ -115,7 +115,7 @@ func ExampleClient_RegisterDID() {
 	fmt.Println(*resolved.DidDocumentMetadata.VersionId == registered.TransactionHash)
 
 	// Registering it again is refused.
-	_, err = c.RegisterDID(ctx, ssiapi.RegisterDIDRequest{DidDocument: created.MetaData.DidDocument, VerificationMethodId: &vm})
+	_, err = c.RegisterDID(ctx, ssiapi.RegisterDIDRequest{DidDocument: created.MetaData.DidDocument, VerificationMethodId: vm})
 	fmt.Println(errors.Is(err, ssi.ErrValidation))
 	// Output:
 	// COMPLETED 64
@@ -139,9 +139,9 @@ func ExampleClient_IssueCredential() {
 		IssuerDid:            issuer,
 		VerificationMethodId: vm,
 		SubjectDid:           issuer,
-		SchemaContext:        &[]string{"https://schema.org"},
-		Type:                 &[]string{"StudentCredential"},
-		ExpirationDate:       "2030-01-01T00:00:00Z",
+		SchemaContext:        []string{"https://schema.org"},
+		Type:                 []string{"StudentCredential"},
+		ExpirationDate:       time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC),
 		Fields:               map[string]any{"name": "Ada"},
 		Persist:              true, // keep the document, for GetCredential
 	})
@@ -181,8 +181,8 @@ func ExampleClient_UpdateCredentialStatus() {
 	}
 	issued, err := c.IssueCredential(ctx, ssiapi.IssueCredentialRequest{
 		IssuerDid: issuer, VerificationMethodId: vm, SubjectDid: issuer,
-		SchemaContext: &[]string{"https://schema.org"}, Type: &[]string{"StudentCredential"},
-		ExpirationDate: "2030-01-01T00:00:00Z", Fields: map[string]any{"name": "Ada"},
+		SchemaContext: []string{"https://schema.org"}, Type: []string{"StudentCredential"},
+		ExpirationDate: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), Fields: map[string]any{"name": "Ada"},
 	})
 	if err != nil {
 		fmt.Println(err)
@@ -190,10 +190,9 @@ func ExampleClient_UpdateCredentialStatus() {
 	}
 	id := issued.Metadata.CredentialId
 
-	reason := "issued in error"
 	status, err := c.UpdateCredentialStatus(ctx, id, ssiapi.UpdateCredentialStatusRequest{
-		Status:               ssiapi.REVOKE,
-		StatusReason:         &reason,
+		Status:               ssiapi.CredentialStatusChangeRevoke,
+		StatusReason:         "issued in error",
 		IssuerDid:            issuer,
 		VerificationMethodId: vm,
 	})
@@ -204,7 +203,7 @@ func ExampleClient_UpdateCredentialStatus() {
 	fmt.Println("revoked:", *status.Revoked, "suspended:", *status.Suspended)
 
 	// Revocation is final.
-	_, err = c.UpdateCredentialStatus(ctx, id, ssiapi.UpdateCredentialStatusRequest{Status: ssiapi.LIVE, IssuerDid: issuer, VerificationMethodId: vm})
+	_, err = c.UpdateCredentialStatus(ctx, id, ssiapi.UpdateCredentialStatusRequest{Status: ssiapi.CredentialStatusChangeLive, IssuerDid: issuer, VerificationMethodId: vm})
 	fmt.Println(errors.Is(err, ssi.ErrValidation))
 	// Output:
 	// revoked: true suspended: false
@@ -217,9 +216,8 @@ func ExampleClient_DIDs() {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	c := exampleClient(ctx, srv)
-	ns := ssiapi.Testnet
 	for range 150 {
-		if _, err := c.CreateDID(ctx, ssiapi.CreateDIDRequest{Namespace: &ns}); err != nil {
+		if _, err := c.CreateDID(ctx, ssiapi.CreateDIDRequest{Namespace: ssiapi.DIDNamespaceTestnet}); err != nil {
 			fmt.Println(err)
 			return
 		}
@@ -253,8 +251,7 @@ func ExampleError() {
 	fmt.Println(errors.Is(err, ssi.ErrNotFound))
 
 	srv.SetCredits(false) // the app's credits run out
-	ns := ssiapi.Testnet
-	_, err = c.CreateDID(ctx, ssiapi.CreateDIDRequest{Namespace: &ns})
+	_, err = c.CreateDID(ctx, ssiapi.CreateDIDRequest{Namespace: ssiapi.DIDNamespaceTestnet})
 	switch {
 	case errors.Is(err, ssi.ErrCreditsExhausted):
 		fmt.Println("out of credits")

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/entity-studio-go/entityauth"
 	"github.com/entity-studio-go/entityauth/entityauthtest"
@@ -40,7 +41,7 @@ func fakeClient(t *testing.T, srv *entityauthtest.Server, cfg entityauth.Config)
 // newDID creates a testnet DID and fails the test otherwise.
 func newDID(t *testing.T, c *ssi.Client, req ssiapi.CreateDIDRequest) *ssiapi.CreatedDID {
 	t.Helper()
-	req.Namespace = ptr(ssiapi.Testnet)
+	req.Namespace = ssiapi.DIDNamespaceTestnet
 	created, err := c.CreateDID(t.Context(), req)
 	if err != nil {
 		t.Fatalf("CreateDID: %v", err)
@@ -54,7 +55,7 @@ func newIssuer(t *testing.T, c *ssi.Client) (did, vm string) {
 	t.Helper()
 	created := newDID(t, c, ssiapi.CreateDIDRequest{})
 	vm = created.Did + "#key-1"
-	if _, err := c.RegisterDID(t.Context(), ssiapi.RegisterDIDRequest{DidDocument: created.MetaData.DidDocument, VerificationMethodId: &vm}); err != nil {
+	if _, err := c.RegisterDID(t.Context(), ssiapi.RegisterDIDRequest{DidDocument: created.MetaData.DidDocument, VerificationMethodId: vm}); err != nil {
 		t.Fatalf("RegisterDID: %v", err)
 	}
 	return created.Did, vm
@@ -63,8 +64,8 @@ func newIssuer(t *testing.T, c *ssi.Client) (did, vm string) {
 func credentialRequest(issuer, vm string) ssiapi.IssueCredentialRequest {
 	return ssiapi.IssueCredentialRequest{
 		IssuerDid: issuer, VerificationMethodId: vm, SubjectDid: issuer,
-		SchemaContext: &[]string{"https://schema.org"}, Type: &[]string{"StudentCredential"},
-		ExpirationDate: "2030-01-01T00:00:00Z", Fields: map[string]any{"name": "Ada"}, Persist: true,
+		SchemaContext: []string{"https://schema.org"}, Type: []string{"StudentCredential"},
+		ExpirationDate: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), Fields: map[string]any{"name": "Ada"}, Persist: true,
 	}
 }
 
@@ -78,8 +79,8 @@ func TestFakeLifecycle(t *testing.T) {
 	ctx := t.Context()
 
 	// DIDs: create, resolve, register, resolve, list, update, add a key.
-	created := newDID(t, c, ssiapi.CreateDIDRequest{Options: &ssiapi.CreateDIDOptions{Name: ptr("issuer")}})
-	if !fakeDIDPattern.MatchString(created.Did) || created.RegistrationStatus != ssiapi.UNREGISTRED {
+	created := newDID(t, c, ssiapi.CreateDIDRequest{Options: &ssiapi.CreateDIDOptions{Name: "issuer"}})
+	if !fakeDIDPattern.MatchString(created.Did) || created.RegistrationStatus != ssiapi.RegistrationStatusUnregistered {
 		t.Fatalf("CreateDID = %s %s; want did:hid:testnet:z6Mk…, UNREGISTRED", created.Did, created.RegistrationStatus)
 	}
 	res, err := c.ResolveDID(ctx, created.Did)
@@ -87,8 +88,8 @@ func TestFakeLifecycle(t *testing.T) {
 		t.Fatalf("ResolveDID before RegisterDID = %+v, %v; want no metadata, name issuer", res, err)
 	}
 	vm := created.Did + "#key-1"
-	reg, err := c.RegisterDID(ctx, ssiapi.RegisterDIDRequest{DidDocument: created.MetaData.DidDocument, VerificationMethodId: &vm})
-	if err != nil || reg.RegistrationStatus != ssiapi.COMPLETED || !fakeHashPattern.MatchString(reg.TransactionHash) {
+	reg, err := c.RegisterDID(ctx, ssiapi.RegisterDIDRequest{DidDocument: created.MetaData.DidDocument, VerificationMethodId: vm})
+	if err != nil || reg.RegistrationStatus != ssiapi.RegistrationStatusCompleted || !fakeHashPattern.MatchString(reg.TransactionHash) {
 		t.Fatalf("RegisterDID = %+v, %v; want COMPLETED with a transaction hash", reg, err)
 	}
 	res, err = c.ResolveDID(ctx, created.Did)
@@ -103,12 +104,12 @@ func TestFakeLifecycle(t *testing.T) {
 	if err != nil || list.TotalCount != 1 || !slices.Equal(list.Data, []string{created.Did}) {
 		t.Errorf("ListDIDs = %+v, %v; want the one DID", list, err)
 	}
-	upd, err := c.UpdateDID(ctx, ssiapi.UpdateDIDRequest{Did: &created.Did, Name: ptr("issuer-2")})
+	upd, err := c.UpdateDID(ctx, ssiapi.UpdateDIDRequest{Did: created.Did, Name: "issuer-2"})
 	if err != nil || upd.Name == nil || *upd.Name != "issuer-2" {
 		t.Errorf("UpdateDID (rename) = %+v, %v; want name issuer-2", upd, err)
 	}
-	doc, err := c.AddVerificationMethod(ctx, ssiapi.AddVerificationMethodRequest{Did: &created.Did, Type: "Ed25519VerificationKey2020", PublicKeyMultibase: ptr("z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK")})
-	if err != nil || doc.VerificationMethod == nil || len(*doc.VerificationMethod) != 2 || (*doc.VerificationMethod)[1].Id != created.Did+"#key-2" {
+	doc, err := c.AddVerificationMethod(ctx, ssiapi.AddVerificationMethodRequest{Did: created.Did, Type: ssiapi.KeyTypeEd25519VerificationKey2020, PublicKeyMultibase: "z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"})
+	if err != nil || len(doc.VerificationMethod) != 2 || doc.VerificationMethod[1].Id != created.Did+"#key-2" {
 		t.Errorf("AddVerificationMethod = %+v, %v; want key-2 added", doc, err)
 	}
 
@@ -131,13 +132,13 @@ func TestFakeLifecycle(t *testing.T) {
 	change := func(s ssiapi.CredentialStatusChange) (*ssiapi.CredentialStatus, error) {
 		return c.UpdateCredentialStatus(ctx, id, ssiapi.UpdateCredentialStatusRequest{Status: s, IssuerDid: created.Did, VerificationMethodId: vm})
 	}
-	if st, err := change(ssiapi.SUSPEND); err != nil || !*st.Suspended || *st.Revoked {
+	if st, err := change(ssiapi.CredentialStatusChangeSuspend); err != nil || !*st.Suspended || *st.Revoked {
 		t.Errorf("SUSPEND = %+v, %v; want suspended", st, err)
 	}
-	if st, err := change(ssiapi.REVOKE); err != nil || !*st.Revoked {
+	if st, err := change(ssiapi.CredentialStatusChangeRevoke); err != nil || !*st.Revoked {
 		t.Errorf("REVOKE = %+v, %v; want revoked", st, err)
 	}
-	if _, err := change(ssiapi.LIVE); !errors.Is(err, ssi.ErrValidation) {
+	if _, err := change(ssiapi.CredentialStatusChangeLive); !errors.Is(err, ssi.ErrValidation) {
 		t.Errorf("LIVE after REVOKE: %v; want ErrValidation", err)
 	}
 	creds, err := c.ListCredentials(ctx, 1, 10, created.Did)
@@ -152,13 +153,13 @@ func TestFakeLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatalf("IssueCredential without status: %v", err)
 	}
-	tx, err := c.RegisterCredentialStatus(ctx, ssiapi.RegisterCredentialStatusRequest{CredentialStatus: issued2.CredentialStatus, Namespace: ssiapi.Testnet})
+	tx, err := c.RegisterCredentialStatus(ctx, ssiapi.RegisterCredentialStatusRequest{CredentialStatus: issued2.CredentialStatus, Namespace: ssiapi.DIDNamespaceTestnet})
 	if err != nil || tx.TransactionHash == nil || !fakeHashPattern.MatchString(*tx.TransactionHash) {
 		t.Errorf("RegisterCredentialStatus = %+v, %v; want a transaction hash", tx, err)
 	}
 
 	// Presentation templates and requests.
-	tmpl := ssiapi.PresentationTemplateRequest{Domain: "https://verifier.example", Name: "Age Check", Query: []ssiapi.PresentationQuery{{Type: ssiapi.QueryByExample}}}
+	tmpl := ssiapi.PresentationTemplateRequest{Domain: "https://verifier.example", Name: "Age Check", Query: []ssiapi.PresentationQuery{{Type: ssiapi.PresentationQueryTypeQueryByExample}}}
 	pt, err := c.CreatePresentationTemplate(ctx, tmpl)
 	if err != nil || pt.Name != "age_check" {
 		t.Fatalf("CreatePresentationTemplate = %+v, %v; want name age_check", pt, err)
@@ -189,8 +190,8 @@ func TestFakeLifecycle(t *testing.T) {
 		"@context": []string{"https://www.w3.org/2018/credentials/v1"}, "type": []string{"VerifiablePresentation"},
 		"verifiableCredential": []any{issued2.CredentialDocument}, "holder": created.Did,
 	}}
-	signed, err := c.SignDIDAuth(ctx, ssiapi.SignDIDRequest{Did: &created.Did, DidDocument: &unsigned, VerificationMethodId: vm,
-		Options: &ssiapi.SignDIDOptions{Purpose: ptr(ssiapi.Authentication), Challenge: ptr("c1"), Domain: ptr("verifier.example")}})
+	signed, err := c.SignDIDAuth(ctx, ssiapi.SignDIDRequest{Did: created.Did, DidDocument: &unsigned, VerificationMethodId: vm,
+		Options: &ssiapi.SignDIDOptions{Purpose: ssiapi.SignDIDOptionsPurposeAuthentication, Challenge: "c1", Domain: "verifier.example"}})
 	if err != nil || signed.Proof.ProofValue == nil {
 		t.Fatalf("SignDIDAuth = %+v, %v; want a proof", signed, err)
 	}
@@ -316,7 +317,7 @@ func TestFakeSentinels(t *testing.T) {
 		{
 			name: "validation, a list of messages",
 			call: func(t *testing.T, srv *entityauthtest.Server) error {
-				_, err := fakeClient(t, srv, entityauth.Config{}).CreateDID(t.Context(), ssiapi.CreateDIDRequest{MethodSpecificId: ptr("short")})
+				_, err := fakeClient(t, srv, entityauth.Config{}).CreateDID(t.Context(), ssiapi.CreateDIDRequest{MethodSpecificId: "short"})
 				return err
 			},
 			want: []error{ssi.ErrValidation}, status: http.StatusBadRequest,
@@ -325,7 +326,7 @@ func TestFakeSentinels(t *testing.T) {
 		{
 			name: "validation, one message",
 			call: func(t *testing.T, srv *entityauthtest.Server) error {
-				_, err := fakeClient(t, srv, entityauth.Config{}).CreateDID(t.Context(), ssiapi.CreateDIDRequest{MethodSpecificId: ptr("a:b")})
+				_, err := fakeClient(t, srv, entityauth.Config{}).CreateDID(t.Context(), ssiapi.CreateDIDRequest{MethodSpecificId: "a:b"})
 				return err
 			},
 			want: []error{ssi.ErrValidation}, status: http.StatusBadRequest, msg: "Invalid method-specific ID",
@@ -408,7 +409,7 @@ func TestFakeSentinels(t *testing.T) {
 			name: "not found, as 200 with an empty body",
 			call: func(t *testing.T, srv *entityauthtest.Server) error {
 				_, err := fakeClient(t, srv, entityauth.Config{}).UpdatePresentationTemplate(t.Context(), "0123456789abcdef01234567",
-					ssiapi.PresentationTemplateRequest{Domain: "https://verifier.example", Name: "age", Query: []ssiapi.PresentationQuery{{Type: ssiapi.QueryByExample}}})
+					ssiapi.PresentationTemplateRequest{Domain: "https://verifier.example", Name: "age", Query: []ssiapi.PresentationQuery{{Type: ssiapi.PresentationQueryTypeQueryByExample}}})
 				return err
 			},
 			want: []error{ssi.ErrNotFound}, status: http.StatusOK,
@@ -417,7 +418,7 @@ func TestFakeSentinels(t *testing.T) {
 			name: "conflict",
 			call: func(t *testing.T, srv *entityauthtest.Server) error {
 				c := fakeClient(t, srv, entityauth.Config{})
-				req := ssiapi.CreateDIDRequest{MethodSpecificId: ptr("ConflictConflictConflictConflict42"), Namespace: ptr(ssiapi.Testnet)}
+				req := ssiapi.CreateDIDRequest{MethodSpecificId: "ConflictConflictConflictConflict42", Namespace: ssiapi.DIDNamespaceTestnet}
 				if _, err := c.CreateDID(t.Context(), req); err != nil {
 					return fmt.Errorf("the first CreateDID: %w", err)
 				}

@@ -78,23 +78,22 @@ func (c *cli) runDemo(ctx context.Context) error {
 
 	step(w, 3, "Create a DID through package ssi")
 	w.printf("    c, err := ssi.NewClient(%q, client)  // ssi.DefaultBaseURL in production\n", srv.URL)
-	w.printf("    ns := ssiapi.Testnet\n")
-	w.printf("    created, err := c.CreateDID(ctx, ssiapi.CreateDIDRequest{Namespace: &ns})\n")
+	w.printf("    created, err := c.CreateDID(ctx, ssiapi.CreateDIDRequest{Namespace: ssiapi.DIDNamespaceTestnet})\n")
 	sc, err := ssi.NewClient(srv.URL, client)
 	if err != nil {
 		return err
 	}
-	ns := ssiapi.Testnet
-	created, err := sc.CreateDID(ctx, ssiapi.CreateDIDRequest{Namespace: &ns})
+	created, err := sc.CreateDID(ctx, ssiapi.CreateDIDRequest{Namespace: ssiapi.DIDNamespaceTestnet})
 	if err != nil {
 		return err
 	}
 	w.printf("    -> %s, %s\n", shortID(created.Did), created.RegistrationStatus)
 
 	step(w, 4, "Register it on chain")
-	w.printf("    reg, err := c.RegisterDID(ctx, ssiapi.RegisterDIDRequest{DidDocument: doc, VerificationMethodId: &vm})\n")
-	vm := created.Did + "#key-1"
-	reg, err := sc.RegisterDID(ctx, ssiapi.RegisterDIDRequest{DidDocument: created.MetaData.DidDocument, VerificationMethodId: &vm})
+	w.printf("    vm := ssi.VerificationMethodID(created.MetaData.DidDocument)  // <did>#key-1\n")
+	w.printf("    reg, err := c.RegisterDID(ctx, ssiapi.RegisterDIDRequest{DidDocument: created.MetaData.DidDocument, VerificationMethodId: vm})\n")
+	vm := ssi.VerificationMethodID(created.MetaData.DidDocument)
+	reg, err := sc.RegisterDID(ctx, ssiapi.RegisterDIDRequest{DidDocument: created.MetaData.DidDocument, VerificationMethodId: vm})
 	if err != nil {
 		return err
 	}
@@ -104,8 +103,8 @@ func (c *cli) runDemo(ctx context.Context) error {
 	w.printf("    issued, err := c.IssueCredential(ctx, ssiapi.IssueCredentialRequest{IssuerDid: did, SubjectDid: did, …})\n")
 	issued, err := sc.IssueCredential(ctx, ssiapi.IssueCredentialRequest{
 		IssuerDid: created.Did, VerificationMethodId: vm, SubjectDid: created.Did,
-		SchemaContext: &[]string{"https://schema.org"}, Type: &[]string{"DemoCredential"},
-		ExpirationDate: time.Now().AddDate(1, 0, 0).UTC().Format(time.RFC3339), Fields: map[string]any{"name": "Ada"},
+		SchemaContext: []string{"https://schema.org"}, Type: []string{"DemoCredential"},
+		ExpirationDate: time.Now().AddDate(1, 0, 0), Fields: map[string]any{"name": "Ada"},
 	})
 	if err != nil {
 		return err
@@ -114,14 +113,14 @@ func (c *cli) runDemo(ctx context.Context) error {
 	w.printf("    -> %s, %s\n", shortID(id), deref(issued.CredentialStatus.Remarks))
 
 	step(w, 6, "Revoke it")
-	w.printf("    st, err := c.UpdateCredentialStatus(ctx, id, ssiapi.UpdateCredentialStatusRequest{Status: ssiapi.REVOKE, …})\n")
-	st, err := sc.UpdateCredentialStatus(ctx, id, ssiapi.UpdateCredentialStatusRequest{Status: ssiapi.REVOKE, IssuerDid: created.Did, VerificationMethodId: vm})
+	w.printf("    st, err := c.UpdateCredentialStatus(ctx, id, ssiapi.UpdateCredentialStatusRequest{Status: ssiapi.CredentialStatusChangeRevoke, …})\n")
+	st, err := sc.UpdateCredentialStatus(ctx, id, ssiapi.UpdateCredentialStatusRequest{Status: ssiapi.CredentialStatusChangeRevoke, IssuerDid: created.Did, VerificationMethodId: vm})
 	if err != nil {
 		return err
 	}
 	w.printf("    -> revoked %v, %s\n", deref(st.Revoked), deref(st.Remarks))
 	w.printf("    Revocation is final; bringing it back fails with a typed error:\n")
-	_, err = sc.UpdateCredentialStatus(ctx, id, ssiapi.UpdateCredentialStatusRequest{Status: ssiapi.LIVE, IssuerDid: created.Did, VerificationMethodId: vm})
+	_, err = sc.UpdateCredentialStatus(ctx, id, ssiapi.UpdateCredentialStatusRequest{Status: ssiapi.CredentialStatusChangeLive, IssuerDid: created.Did, VerificationMethodId: vm})
 	switch {
 	case err == nil:
 		return errors.New("reinstating a revoked credential succeeded; want ssi.ErrValidation")

@@ -19,16 +19,16 @@ import (
 
 // Defines values for ClientSpecType.
 const (
-	CosmosADR036    ClientSpecType = "cosmos-ADR036"
-	EthPersonalSign ClientSpecType = "eth-personalSign"
+	ClientSpecTypeCosmosADR036    ClientSpecType = "cosmos-ADR036"
+	ClientSpecTypeEthPersonalSign ClientSpecType = "eth-personalSign"
 )
 
 // Valid indicates whether the value is a known member of the ClientSpecType enum.
 func (e ClientSpecType) Valid() bool {
 	switch e {
-	case CosmosADR036:
+	case ClientSpecTypeCosmosADR036:
 		return true
-	case EthPersonalSign:
+	case ClientSpecTypeEthPersonalSign:
 		return true
 	default:
 		return false
@@ -37,19 +37,19 @@ func (e ClientSpecType) Valid() bool {
 
 // Defines values for CredentialStatusChange.
 const (
-	LIVE    CredentialStatusChange = "LIVE"
-	REVOKE  CredentialStatusChange = "REVOKE"
-	SUSPEND CredentialStatusChange = "SUSPEND"
+	CredentialStatusChangeLive    CredentialStatusChange = "LIVE"
+	CredentialStatusChangeRevoke  CredentialStatusChange = "REVOKE"
+	CredentialStatusChangeSuspend CredentialStatusChange = "SUSPEND"
 )
 
 // Valid indicates whether the value is a known member of the CredentialStatusChange enum.
 func (e CredentialStatusChange) Valid() bool {
 	switch e {
-	case LIVE:
+	case CredentialStatusChangeLive:
 		return true
-	case REVOKE:
+	case CredentialStatusChangeRevoke:
 		return true
-	case SUSPEND:
+	case CredentialStatusChangeSuspend:
 		return true
 	default:
 		return false
@@ -58,16 +58,16 @@ func (e CredentialStatusChange) Valid() bool {
 
 // Defines values for DIDNamespace.
 const (
-	Mainnet DIDNamespace = ""
-	Testnet DIDNamespace = "testnet"
+	DIDNamespaceMainnet DIDNamespace = ""
+	DIDNamespaceTestnet DIDNamespace = "testnet"
 )
 
 // Valid indicates whether the value is a known member of the DIDNamespace enum.
 func (e DIDNamespace) Valid() bool {
 	switch e {
-	case Mainnet:
+	case DIDNamespaceMainnet:
 		return true
-	case Testnet:
+	case DIDNamespaceTestnet:
 		return true
 	default:
 		return false
@@ -76,28 +76,28 @@ func (e DIDNamespace) Valid() bool {
 
 // Defines values for KeyType.
 const (
-	BabyJubJubKey2021                 KeyType = "BabyJubJubKey2021"
-	EcdsaSecp256k1RecoveryMethod2020  KeyType = "EcdsaSecp256k1RecoveryMethod2020"
-	EcdsaSecp256k1VerificationKey2019 KeyType = "EcdsaSecp256k1VerificationKey2019"
-	Ed25519VerificationKey2020        KeyType = "Ed25519VerificationKey2020"
-	X25519KeyAgreementKey2020         KeyType = "X25519KeyAgreementKey2020"
-	X25519KeyAgreementKeyEIP5630      KeyType = "X25519KeyAgreementKeyEIP5630"
+	KeyTypeBabyJubJubKey2021                 KeyType = "BabyJubJubKey2021"
+	KeyTypeEcdsaSecp256k1RecoveryMethod2020  KeyType = "EcdsaSecp256k1RecoveryMethod2020"
+	KeyTypeEcdsaSecp256k1VerificationKey2019 KeyType = "EcdsaSecp256k1VerificationKey2019"
+	KeyTypeEd25519VerificationKey2020        KeyType = "Ed25519VerificationKey2020"
+	KeyTypeX25519KeyAgreementKey2020         KeyType = "X25519KeyAgreementKey2020"
+	KeyTypeX25519KeyAgreementKeyEIP5630      KeyType = "X25519KeyAgreementKeyEIP5630"
 )
 
 // Valid indicates whether the value is a known member of the KeyType enum.
 func (e KeyType) Valid() bool {
 	switch e {
-	case BabyJubJubKey2021:
+	case KeyTypeBabyJubJubKey2021:
 		return true
-	case EcdsaSecp256k1RecoveryMethod2020:
+	case KeyTypeEcdsaSecp256k1RecoveryMethod2020:
 		return true
-	case EcdsaSecp256k1VerificationKey2019:
+	case KeyTypeEcdsaSecp256k1VerificationKey2019:
 		return true
-	case Ed25519VerificationKey2020:
+	case KeyTypeEd25519VerificationKey2020:
 		return true
-	case X25519KeyAgreementKey2020:
+	case KeyTypeX25519KeyAgreementKey2020:
 		return true
-	case X25519KeyAgreementKeyEIP5630:
+	case KeyTypeX25519KeyAgreementKeyEIP5630:
 		return true
 	default:
 		return false
@@ -106,19 +106,19 @@ func (e KeyType) Valid() bool {
 
 // Defines values for PresentationQueryType.
 const (
-	DIDAuthentication PresentationQueryType = "DIDAuthentication"
-	QueryByExample    PresentationQueryType = "QueryByExample"
-	QueryByFrame      PresentationQueryType = "QueryByFrame"
+	PresentationQueryTypeDIDAuthentication PresentationQueryType = "DIDAuthentication"
+	PresentationQueryTypeQueryByExample    PresentationQueryType = "QueryByExample"
+	PresentationQueryTypeQueryByFrame      PresentationQueryType = "QueryByFrame"
 )
 
 // Valid indicates whether the value is a known member of the PresentationQueryType enum.
 func (e PresentationQueryType) Valid() bool {
 	switch e {
-	case DIDAuthentication:
+	case PresentationQueryTypeDIDAuthentication:
 		return true
-	case QueryByExample:
+	case PresentationQueryTypeQueryByExample:
 		return true
-	case QueryByFrame:
+	case PresentationQueryTypeQueryByFrame:
 		return true
 	default:
 		return false
@@ -127,19 +127,19 @@ func (e PresentationQueryType) Valid() bool {
 
 // Defines values for RegistrationStatus.
 const (
-	COMPLETED   RegistrationStatus = "COMPLETED"
-	PROCESSING  RegistrationStatus = "PROCESSING"
-	UNREGISTRED RegistrationStatus = "UNREGISTRED"
+	RegistrationStatusCompleted    RegistrationStatus = "COMPLETED"
+	RegistrationStatusProcessing   RegistrationStatus = "PROCESSING"
+	RegistrationStatusUnregistered RegistrationStatus = "UNREGISTRED"
 )
 
 // Valid indicates whether the value is a known member of the RegistrationStatus enum.
 func (e RegistrationStatus) Valid() bool {
 	switch e {
-	case COMPLETED:
+	case RegistrationStatusCompleted:
 		return true
-	case PROCESSING:
+	case RegistrationStatusProcessing:
 		return true
-	case UNREGISTRED:
+	case RegistrationStatusUnregistered:
 		return true
 	default:
 		return false
@@ -148,16 +148,16 @@ func (e RegistrationStatus) Valid() bool {
 
 // Defines values for SignDIDOptionsPurpose.
 const (
-	AssertionMethod SignDIDOptionsPurpose = "assertionMethod"
-	Authentication  SignDIDOptionsPurpose = "authentication"
+	SignDIDOptionsPurposeAssertionMethod SignDIDOptionsPurpose = "assertionMethod"
+	SignDIDOptionsPurposeAuthentication  SignDIDOptionsPurpose = "authentication"
 )
 
 // Valid indicates whether the value is a known member of the SignDIDOptionsPurpose enum.
 func (e SignDIDOptionsPurpose) Valid() bool {
 	switch e {
-	case AssertionMethod:
+	case SignDIDOptionsPurposeAssertionMethod:
 		return true
-	case Authentication:
+	case SignDIDOptionsPurposeAuthentication:
 		return true
 	default:
 		return false
@@ -167,22 +167,22 @@ func (e SignDIDOptionsPurpose) Valid() bool {
 // AddVerificationMethodRequest The body of addVerificationMethod (src/did/dto/addVm.dto.ts).
 type AddVerificationMethodRequest struct {
 	// BlockchainAccountId A CAIP-10 account for ECDSA keys.
-	BlockchainAccountId *string `json:"blockchainAccountId,omitempty"`
+	BlockchainAccountId string `json:"blockchainAccountId,omitempty"`
 
 	// Controller The DID that controls the new key.
-	Controller *string `json:"controller,omitempty"`
+	Controller string `json:"controller,omitempty"`
 
 	// Did A registered DID whose document gets the method.
-	Did *string `json:"did,omitempty"`
+	Did string `json:"did,omitempty"`
 
 	// DidDocument A W3C DID document (src/did/dto/update-did.dto.ts DidDoc). It is empty ({}) when an unknown DID is resolved. To register or update, id, controller, verificationMethod, authentication and assertionMethod are required.
 	DidDocument *DIDDocument `json:"didDocument,omitempty"`
 
 	// Id The new method's id, such as <did>#key-2.
-	Id *string `json:"id,omitempty"`
+	Id string `json:"id,omitempty"`
 
 	// PublicKeyMultibase The new public key, multibase.
-	PublicKeyMultibase *string `json:"publicKeyMultibase,omitempty"`
+	PublicKeyMultibase string `json:"publicKeyMultibase,omitempty"`
 
 	// Type A verification key type of the hs-ssi-sdk. Ed25519VerificationKey2020 is the default; the ECDSA types need options.walletAddress and options.chainId and cannot be mixed with other types.
 	Type KeyType `json:"type"`
@@ -191,7 +191,7 @@ type AddVerificationMethodRequest struct {
 // ClientSpec How a wallet signature was made.
 type ClientSpec struct {
 	// Adr036SignerAddress The bech32 address of the signer, for cosmos-ADR036.
-	Adr036SignerAddress *string `json:"adr036SignerAddress,omitempty"`
+	Adr036SignerAddress string `json:"adr036SignerAddress,omitempty"`
 
 	// Type The wallet signing scheme.
 	Type ClientSpecType `json:"type"`
@@ -203,31 +203,31 @@ type ClientSpecType string
 // CreateDIDOptions Options of createDID (src/did/dto/create-did.dto.ts Options).
 type CreateDIDOptions struct {
 	// ChainId The chain id in hex, such as 0x1; required for the ECDSA key types.
-	ChainId *string `json:"chainId,omitempty"`
+	ChainId string `json:"chainId,omitempty"`
 
 	// KeyType One key type, or several.
 	KeyType *KeyTypes `json:"keyType,omitempty"`
 
 	// Name A human-readable name for the DID, answered by resolveDID.
-	Name *string `json:"name,omitempty"`
+	Name string `json:"name,omitempty"`
 
 	// PublicKey A multibase public key from a wallet.
-	PublicKey *string `json:"publicKey,omitempty"`
+	PublicKey string `json:"publicKey,omitempty"`
 
 	// Register Deprecated and ignored for Ed25519 keys; true is refused for ECDSA keys.
-	Register *bool `json:"register,omitempty"`
+	Register bool `json:"register,omitempty"`
 
 	// WalletAddress The wallet address; required for the ECDSA key types.
-	WalletAddress *string `json:"walletAddress,omitempty"`
+	WalletAddress string `json:"walletAddress,omitempty"`
 }
 
 // CreateDIDRequest The body of createDID (src/did/dto/create-did.dto.ts CreateDidDto).
 type CreateDIDRequest struct {
 	// MethodSpecificId The part after the namespace; generated when absent. It must not contain "hid", ":" or ".".
-	MethodSpecificId *string `json:"methodSpecificId,omitempty"`
+	MethodSpecificId string `json:"methodSpecificId,omitempty"`
 
 	// Namespace The DID namespace, testnet or the empty string for mainnet.
-	Namespace *DIDNamespace `json:"namespace,omitempty"`
+	Namespace DIDNamespace `json:"namespace"`
 
 	// Options Options of createDID (src/did/dto/create-did.dto.ts Options).
 	Options *CreateDIDOptions `json:"options,omitempty"`
@@ -382,37 +382,37 @@ type CredentialType struct {
 // DIDDocument A W3C DID document (src/did/dto/update-did.dto.ts DidDoc). It is empty ({}) when an unknown DID is resolved. To register or update, id, controller, verificationMethod, authentication and assertionMethod are required.
 type DIDDocument struct {
 	// Context The JSON-LD contexts, such as https://www.w3.org/ns/did/v1.
-	Context *[]string `json:"@context,omitempty"`
+	Context []string `json:"@context,omitempty"`
 
 	// AlsoKnownAs Other identifiers of the subject.
-	AlsoKnownAs *[]string `json:"alsoKnownAs,omitempty"`
+	AlsoKnownAs []string `json:"alsoKnownAs,omitempty"`
 
 	// AssertionMethod Ids of the verification methods for assertions (issuing credentials).
-	AssertionMethod *[]string `json:"assertionMethod,omitempty"`
+	AssertionMethod []string `json:"assertionMethod,omitempty"`
 
 	// Authentication Ids of the verification methods for authentication.
-	Authentication *[]string `json:"authentication,omitempty"`
+	Authentication []string `json:"authentication,omitempty"`
 
 	// CapabilityDelegation Ids of the verification methods for capability delegation.
-	CapabilityDelegation *[]string `json:"capabilityDelegation,omitempty"`
+	CapabilityDelegation []string `json:"capabilityDelegation,omitempty"`
 
 	// CapabilityInvocation Ids of the verification methods for capability invocation.
-	CapabilityInvocation *[]string `json:"capabilityInvocation,omitempty"`
+	CapabilityInvocation []string `json:"capabilityInvocation,omitempty"`
 
 	// Controller The DIDs that control this one.
-	Controller *[]string `json:"controller,omitempty"`
+	Controller []string `json:"controller,omitempty"`
 
 	// Id The DID.
 	Id *string `json:"id,omitempty"`
 
 	// KeyAgreement Ids of the verification methods for key agreement.
-	KeyAgreement *[]string `json:"keyAgreement,omitempty"`
+	KeyAgreement []string `json:"keyAgreement,omitempty"`
 
 	// Service The DID's service endpoints.
-	Service *[]DIDService `json:"service,omitempty"`
+	Service []DIDService `json:"service,omitempty"`
 
 	// VerificationMethod The DID's public keys.
-	VerificationMethod   *[]VerificationMethod  `json:"verificationMethod,omitempty"`
+	VerificationMethod   []VerificationMethod   `json:"verificationMethod,omitempty"`
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
@@ -545,8 +545,8 @@ type InternalError struct {
 
 // IssueCredentialRequest The body of issueCredential (src/credential/dto/create-credential.dto.ts).
 type IssueCredentialRequest struct {
-	// ExpirationDate When the credential expires, in ISO 8601.
-	ExpirationDate string `json:"expirationDate"`
+	// ExpirationDate When the credential expires. The server keeps whole seconds in UTC: the credential's expirationDate is this time as YYYY-MM-DDTHH:MM:SSZ.
+	ExpirationDate time.Time `json:"expirationDate"`
 
 	// Fields The claims about the subject; not empty.
 	Fields map[string]interface{} `json:"fields"`
@@ -561,16 +561,16 @@ type IssueCredentialRequest struct {
 	RegisterCredentialStatus *bool `json:"registerCredentialStatus,omitempty"`
 
 	// SchemaContext JSON-LD contexts of the credential's fields; required without schemaId.
-	SchemaContext *[]string `json:"schemaContext,omitempty"`
+	SchemaContext []string `json:"schemaContext,omitempty"`
 
 	// SchemaId An on-chain schema id; without it, schemaContext and type are required.
-	SchemaId *string `json:"schemaId,omitempty"`
+	SchemaId string `json:"schemaId,omitempty"`
 
 	// SubjectDid The holder's DID.
 	SubjectDid string `json:"subjectDid"`
 
 	// Type The credential's types; required without schemaId.
-	Type *[]string `json:"type,omitempty"`
+	Type []string `json:"type,omitempty"`
 
 	// VerificationMethodId The issuer's verification method that signs; its DID must belong to the app.
 	VerificationMethodId string `json:"verificationMethodId"`
@@ -794,19 +794,19 @@ type RegisterCredentialStatusRequest struct {
 // RegisterDIDRequest The body of registerDID (src/did/dto/register-did.dto.ts RegisterDidDto).
 type RegisterDIDRequest struct {
 	// ClientSpec The wallet signing scheme.
-	ClientSpec *ClientSpecType `json:"clientSpec,omitempty"`
+	ClientSpec ClientSpecType `json:"clientSpec,omitempty"`
 
 	// DidDocument A W3C DID document (src/did/dto/update-did.dto.ts DidDoc). It is empty ({}) when an unknown DID is resolved. To register or update, id, controller, verificationMethod, authentication and assertionMethod are required.
 	DidDocument DIDDocument `json:"didDocument"`
 
 	// SignInfos Signatures made by the caller, used when verificationMethodId is absent.
-	SignInfos *[]SignInfo `json:"signInfos,omitempty"`
+	SignInfos []SignInfo `json:"signInfos,omitempty"`
 
 	// Signature The wallet signature; required when clientSpec is given.
-	Signature *string `json:"signature,omitempty"`
+	Signature string `json:"signature,omitempty"`
 
 	// VerificationMethodId The verification method whose stored key signs the registration, such as <did>#key-1. Without it, signInfos must be given.
-	VerificationMethodId *string `json:"verificationMethodId,omitempty"`
+	VerificationMethodId string `json:"verificationMethodId,omitempty"`
 }
 
 // RegisteredDID A DID after registerDID.
@@ -842,13 +842,13 @@ type ResolvedDID struct {
 // SignDIDOptions How to sign (src/did/dto/sign-did.dto.ts DidSignOption).
 type SignDIDOptions struct {
 	// Challenge A random string; required for authentication.
-	Challenge *string `json:"challenge,omitempty"`
+	Challenge string `json:"challenge,omitempty"`
 
 	// Domain The domain the proof is for; required for authentication.
-	Domain *string `json:"domain,omitempty"`
+	Domain string `json:"domain,omitempty"`
 
 	// Purpose The proof purpose, assertionMethod (the default) or authentication.
-	Purpose *SignDIDOptionsPurpose `json:"purpose,omitempty"`
+	Purpose SignDIDOptionsPurpose `json:"purpose,omitempty"`
 }
 
 // SignDIDOptionsPurpose The proof purpose, assertionMethod (the default) or authentication.
@@ -857,7 +857,7 @@ type SignDIDOptionsPurpose string
 // SignDIDRequest The body of signDIDAuth (src/did/dto/sign-did.dto.ts SignDidDto).
 type SignDIDRequest struct {
 	// Did The DID to sign, resolved from the chain when didDocument is absent.
-	Did *string `json:"did,omitempty"`
+	Did string `json:"did,omitempty"`
 
 	// DidDocument A W3C DID document (src/did/dto/update-did.dto.ts DidDoc). It is empty ({}) when an unknown DID is resolved. To register or update, id, controller, verificationMethod, authentication and assertionMethod are required.
 	DidDocument *DIDDocument `json:"didDocument,omitempty"`
@@ -878,7 +878,7 @@ type SignInfo struct {
 	Created string `json:"created"`
 
 	// Signature The signature; required when clientSpec is given.
-	Signature *string `json:"signature,omitempty"`
+	Signature string `json:"signature,omitempty"`
 
 	// VerificationMethodId The id of the verification method that signed.
 	VerificationMethodId string `json:"verification_method_id"`
@@ -887,40 +887,40 @@ type SignInfo struct {
 // SignedDIDDocument A DID document with a proof.
 type SignedDIDDocument struct {
 	// Context The JSON-LD contexts, such as https://www.w3.org/ns/did/v1.
-	Context *[]string `json:"@context,omitempty"`
+	Context []string `json:"@context,omitempty"`
 
 	// AlsoKnownAs Other identifiers of the subject.
-	AlsoKnownAs *[]string `json:"alsoKnownAs,omitempty"`
+	AlsoKnownAs []string `json:"alsoKnownAs,omitempty"`
 
 	// AssertionMethod Ids of the verification methods for assertions (issuing credentials).
-	AssertionMethod *[]string `json:"assertionMethod,omitempty"`
+	AssertionMethod []string `json:"assertionMethod,omitempty"`
 
 	// Authentication Ids of the verification methods for authentication.
-	Authentication *[]string `json:"authentication,omitempty"`
+	Authentication []string `json:"authentication,omitempty"`
 
 	// CapabilityDelegation Ids of the verification methods for capability delegation.
-	CapabilityDelegation *[]string `json:"capabilityDelegation,omitempty"`
+	CapabilityDelegation []string `json:"capabilityDelegation,omitempty"`
 
 	// CapabilityInvocation Ids of the verification methods for capability invocation.
-	CapabilityInvocation *[]string `json:"capabilityInvocation,omitempty"`
+	CapabilityInvocation []string `json:"capabilityInvocation,omitempty"`
 
 	// Controller The DIDs that control this one.
-	Controller *[]string `json:"controller,omitempty"`
+	Controller []string `json:"controller,omitempty"`
 
 	// Id The DID.
 	Id *string `json:"id,omitempty"`
 
 	// KeyAgreement Ids of the verification methods for key agreement.
-	KeyAgreement *[]string `json:"keyAgreement,omitempty"`
+	KeyAgreement []string `json:"keyAgreement,omitempty"`
 
 	// Proof A proof over a DID document.
 	Proof DIDProof `json:"proof"`
 
 	// Service The DID's service endpoints.
-	Service *[]DIDService `json:"service,omitempty"`
+	Service []DIDService `json:"service,omitempty"`
 
 	// VerificationMethod The DID's public keys.
-	VerificationMethod   *[]VerificationMethod  `json:"verificationMethod,omitempty"`
+	VerificationMethod   []VerificationMethod   `json:"verificationMethod,omitempty"`
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
@@ -982,7 +982,7 @@ type UpdateCredentialStatusRequest struct {
 	Status CredentialStatusChange `json:"status"`
 
 	// StatusReason Why the status changes.
-	StatusReason *string `json:"statusReason,omitempty"`
+	StatusReason string `json:"statusReason,omitempty"`
 
 	// VerificationMethodId The issuer's verification method that signs; its DID must belong to the app.
 	VerificationMethodId string `json:"verificationMethodId"`
@@ -994,19 +994,19 @@ type UpdateDIDRequest struct {
 	Deactivate *bool `json:"deactivate,omitempty"`
 
 	// Did The DID to rename; required when name is given without didDocument.
-	Did *string `json:"did,omitempty"`
+	Did string `json:"did,omitempty"`
 
 	// DidDocument A W3C DID document (src/did/dto/update-did.dto.ts DidDoc). It is empty ({}) when an unknown DID is resolved. To register or update, id, controller, verificationMethod, authentication and assertionMethod are required.
 	DidDocument *DIDDocument `json:"didDocument,omitempty"`
 
 	// Name A new human-readable name.
-	Name *string `json:"name,omitempty"`
+	Name string `json:"name,omitempty"`
 
 	// SignInfos Signatures made by the caller, used when verificationMethodId is absent.
-	SignInfos *[]SignInfo `json:"signInfos,omitempty"`
+	SignInfos []SignInfo `json:"signInfos,omitempty"`
 
 	// VerificationMethodId The verification method whose stored key signs the update.
-	VerificationMethodId *string `json:"verificationMethodId,omitempty"`
+	VerificationMethodId string `json:"verificationMethodId,omitempty"`
 }
 
 // UpdatedDID The result of updateDID.
@@ -1088,7 +1088,7 @@ type VerificationMethod struct {
 	// Controller The DID that controls the key.
 	Controller string `json:"controller"`
 
-	// Id The method's id, the DID followed by a fragment such as
+	// Id The method's id, the DID followed by a fragment such as #key-1.
 	Id string `json:"id"`
 
 	// PublicKeyMultibase The public key, multibase (base58btc, z…).
@@ -1118,10 +1118,10 @@ type VerifyDIDRequest struct {
 // VerifyPresentationRequest The body of verifyPresentation (src/presentation/dto/verify-presentation.dto.ts).
 type VerifyPresentationRequest struct {
 	// HolderVerificationMethodId The holder's verification method; <holder>#key-1 when absent.
-	HolderVerificationMethodId *string `json:"holderVerificationMethodId,omitempty"`
+	HolderVerificationMethodId string `json:"holderVerificationMethodId,omitempty"`
 
 	// IssuerVerificationMethodId The issuer's verification method; <issuer>#key-1 when absent.
-	IssuerVerificationMethodId *string `json:"issuerVerificationMethodId,omitempty"`
+	IssuerVerificationMethodId string `json:"issuerVerificationMethodId,omitempty"`
 
 	// Presentation A W3C verifiable presentation (src/presentation/dto/create-presentation-request.dto.ts Presentation).
 	Presentation VerifiablePresentation `json:"presentation"`

@@ -8,4 +8,16 @@
 // package ssi does not wrap: build it with [NewClientWithResponses] and
 // [WithHTTPClient], passing an authenticated client such as the one from
 // [github.com/entity-studio-go/entityauth.Config.Client].
+//
+// In the request types, an optional field whose zero value means "absent" is a
+// plain value, left out of the body when zero, such as
+// RegisterDIDRequest.VerificationMethodId, IssueCredentialRequest.SchemaId,
+// SchemaContext and Type, and the lists of a DIDDocument (an empty list that a
+// decoded document holds is sent back). CreateDIDRequest.Namespace is always
+// sent: its zero value is DIDNamespaceMainnet, the empty string. A field whose absence differs from its
+// zero value stays a pointer, such as IssueCredentialRequest.RegisterCredentialStatus
+// (absent means true) and UpdateDIDRequest.Deactivate; so do the optional fields of
+// the answers, where nil tells that the server left a field out. Enum constants
+// carry their type's name: DIDNamespaceTestnet, CredentialStatusChangeRevoke,
+// RegistrationStatusCompleted.
 package ssiapi
