@@ -154,8 +154,8 @@ var _ http.RoundTripper = (*Transport)(nil)
 // not spend the token endpoint's rate limit. A burst of 401s to one token
 // costs one refresh, through one Transport or through Transports built per
 // request from equal Configs, and a 401 to a token that such a refresh has
-// replaced is sent again with the replacement. Other statuses, 400 and 403 among them, are never
-// retried, because a new token does not fix them.
+// replaced is sent again with the replacement. Other statuses, 400 and 403
+// among them, are never retried, because a new token does not fix them.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	closeBody := func() {
 		if req.Body != nil {
