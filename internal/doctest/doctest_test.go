@@ -10,6 +10,14 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	// The packages that the documents' programs import: linked in, so that
+	// go test's cache reruns this test when one of them changes, as it does
+	// when a document does (the test reads the documents itself).
+	_ "github.com/entity-studio-go/entityauth"
+	_ "github.com/entity-studio-go/entityauth/entityauthtest"
+	_ "github.com/entity-studio-go/entityauth/gen/ssiapi"
+	_ "github.com/entity-studio-go/entityauth/ssi"
 )
 
 // docs lists the documents whose Go blocks must compile, and how many
