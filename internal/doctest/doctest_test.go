@@ -10,14 +10,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-
-	// The packages that the documents' programs import: linked in, so that
-	// go test's cache reruns this test when one of them changes, as it does
-	// when a document does (the test reads the documents itself).
-	_ "github.com/entity-studio-go/entityauth"
-	_ "github.com/entity-studio-go/entityauth/entityauthtest"
-	_ "github.com/entity-studio-go/entityauth/gen/ssiapi"
-	_ "github.com/entity-studio-go/entityauth/ssi"
 )
 
 // docs lists the documents whose Go blocks must compile, and how many
@@ -95,6 +87,28 @@ func startsWithPackage(code string) bool {
 	return false
 }
 
+// readSources reads every Go file of the module at root, and its go.mod:
+// go test caches a result until a file that the test opened changes, and the
+// documents' programs compile against these files in another process.
+func readSources(t *testing.T, root string) {
+	t.Helper()
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case d.IsDir() && path != root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || d.Name() == "bin"):
+			return filepath.SkipDir
+		case !d.IsDir() && (strings.HasSuffix(path, ".go") || path == filepath.Join(root, "go.mod")):
+			_, err = os.ReadFile(path)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestDocsCompile writes the complete Go files of each document into a
 // module outside the repository, one directory per document and package
 // (a document's blocks of one package are one package, as a user pastes
@@ -108,6 +122,7 @@ func TestDocsCompile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	readSources(t, root)
 	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
 	if err != nil {
 		t.Fatal(err)
