@@ -59,11 +59,11 @@ func registerDID(t *testing.T, c *ssiapi.ClientWithResponses, d *ssiapi.CreatedD
 	return resp
 }
 
-// TestSSILifecycle walks the path a backend takes: create a DID, register
-// it, resolve it, issue a persisted credential, fetch it, suspend it,
-// revoke it, and fail to bring it back.
+// TestSSILifecycle walks the path a backend takes, in direct mode (no fee
+// grant): create a DID, register it, resolve it, issue a persisted
+// credential, fetch it, suspend it, revoke it, and fail to bring it back.
 func TestSSILifecycle(t *testing.T) {
-	s := entityauthtest.Start(t, entityauthtest.Options{})
+	s := entityauthtest.Start(t, entityauthtest.Options{DirectMode: true})
 	c := ssiClient(t, s)
 	ctx := t.Context()
 
@@ -401,7 +401,7 @@ func TestSSIPresentations(t *testing.T) {
 // presentation of an issued credential with the fake's proofs, the fake
 // verifies it, and refuses it once tampered with.
 func TestSSIDIDTools(t *testing.T) {
-	s := entityauthtest.Start(t, entityauthtest.Options{})
+	s := entityauthtest.Start(t, entityauthtest.Options{DirectMode: true})
 	c := ssiClient(t, s)
 	ctx := t.Context()
 	d := createDID(t, c, "holder")
