@@ -49,14 +49,17 @@ func newDID(t *testing.T, c *ssi.Client, req ssiapi.CreateDIDRequest) *ssiapi.Cr
 	return created
 }
 
-// newIssuer creates and registers a testnet DID and returns it with its
-// first verification method.
+// newIssuer creates and registers a testnet DID, waits until it is on
+// chain, and returns it with its first verification method.
 func newIssuer(t *testing.T, c *ssi.Client) (did, vm string) {
 	t.Helper()
 	created := newDID(t, c, ssiapi.CreateDIDRequest{})
 	vm = created.Did + "#key-1"
 	if _, err := c.RegisterDID(t.Context(), ssiapi.RegisterDIDRequest{DidDocument: created.MetaData.DidDocument, VerificationMethodId: vm}); err != nil {
 		t.Fatalf("RegisterDID: %v", err)
+	}
+	if _, err := c.WaitRegistered(t.Context(), created.Did); err != nil {
+		t.Fatalf("WaitRegistered: %v", err)
 	}
 	return created.Did, vm
 }
@@ -69,12 +72,12 @@ func credentialRequest(issuer, vm string) ssiapi.IssueCredentialRequest {
 	}
 }
 
-// TestFakeLifecycle calls every method of Client against the fake, in the
-// order a backend would: DIDs, credentials and their status, presentation
-// templates and requests, a signed presentation, and the routes that an
-// API-key token may not use.
+// TestFakeLifecycle calls every method of Client against the fake in direct
+// mode (an app without a fee grant), in the order a backend would: DIDs,
+// credentials and their status, presentation templates and requests, a
+// signed presentation, and the routes that an API-key token may not use.
 func TestFakeLifecycle(t *testing.T) {
-	srv := entityauthtest.Start(t, entityauthtest.Options{})
+	srv := entityauthtest.Start(t, entityauthtest.Options{DirectMode: true})
 	c := fakeClient(t, srv, entityauth.Config{})
 	ctx := t.Context()
 
@@ -239,7 +242,7 @@ func presentation(t *testing.T, signed *ssiapi.SignedDIDDocument) ssiapi.Verifia
 // issuer's credentials, and checks the order and the requests.
 func TestFakeIteratorsFollowPages(t *testing.T) {
 	const nDIDs = 2*ssi.PageSize + 5 // three pages, the last one short
-	srv := entityauthtest.Start(t, entityauthtest.Options{})
+	srv := entityauthtest.Start(t, entityauthtest.Options{ChainDelay: -1}) // registrations land at the next request
 	c := fakeClient(t, srv, entityauth.Config{})
 	ctx := t.Context()
 
