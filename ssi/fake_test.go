@@ -241,7 +241,7 @@ func presentation(t *testing.T, signed *ssiapi.SignedDIDDocument) ssiapi.Verifia
 // TestFakeIteratorsFollowPages walks more than one page of DIDs and of an
 // issuer's credentials, and checks the order and the requests.
 func TestFakeIteratorsFollowPages(t *testing.T) {
-	const nDIDs = 2*ssi.PageSize + 5 // three pages, the last one short
+	const nDIDs = 2*ssi.PageSize + 5                                       // three pages, the last one short
 	srv := entityauthtest.Start(t, entityauthtest.Options{ChainDelay: -1}) // registrations land at the next request
 	c := fakeClient(t, srv, entityauth.Config{})
 	ctx := t.Context()
