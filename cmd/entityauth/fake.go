@@ -32,6 +32,8 @@ func (c *cli) fake(args []string) int {
 	addr := fs.String("addr", "127.0.0.1:8080", "`address` to listen on, host:port (port 0 picks a free one)")
 	key := fs.String("key", "", "the `KEY` the fake accepts (env "+envFakeKey+"; default a random key in the real format)")
 	rateLimit := fs.Int("rate-limit", 0, fmt.Sprintf("allow `N` token requests a minute per client address; 0 = %d (the real limit), -1 = unlimited", tokenRateLimit))
+	chainDelay := fs.Duration("chain-delay", 0, fmt.Sprintf("how long queued chain transactions take to land, such as `2s`; 0 = %v, negative = at the next request", entityauthtest.DefaultChainDelay))
+	direct := fs.Bool("direct", false, "answer as for an app without a fee grant: registrations and status changes\nreach the chain before the answer (default: queued, as in production)")
 	printEnv := fs.Bool("env", false, "print export lines of "+envBaseURL+", "+envSecret+", "+envSSIURL+"\nand "+envFakePID+" for eval, instead of the banner")
 	if code, ok := c.parse(fs, args); !ok {
 		return code
@@ -62,8 +64,10 @@ func (c *cli) fake(args []string) int {
 		return c.fail("fake", err)
 	}
 	srv := entityauthtest.NewListenerServer(ln, entityauthtest.Options{
-		APIKey:    *key,
-		RateLimit: *rateLimit,
+		APIKey:     *key,
+		RateLimit:  *rateLimit,
+		ChainDelay: *chainDelay,
+		DirectMode: *direct,
 		Logf: func(format string, args ...any) {
 			c.stderr.printf("entityauth fake: "+format+"\n", args...)
 		},
