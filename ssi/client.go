@@ -150,8 +150,17 @@ func (c *Client) ListDIDs(ctx context.Context, page, limit int) (*ssiapi.DIDList
 }
 
 // ResolveDID resolves did. An unknown DID resolves to an empty document with
-// nil metadata, not to an error; a DID that is created but not registered has
-// nil metadata too.
+// nil metadata, not to an error; a DID that is created but not on chain has
+// nil metadata too. Only a DID with metadata is on chain: see
+// [Client.WaitRegistered].
+//
+// Beware: for one of the app's own DIDs that is not on chain yet, the SSI API
+// answers a document that it rebuilds from the DID, and gets wrong for a
+// testnet DID: did:hid:testnet:<id> comes back as the document of
+// did:hid:<id>:<id>, whose id, controller and verification method ids are
+// not the DID's (a mainnet DID, did:hid:<id>, comes back right). Do not take
+// the document or its key ids from that answer: use the one that
+// [Client.CreateDID] returned, or wait until the DID is on chain.
 func (c *Client) ResolveDID(ctx context.Context, did string) (*ssiapi.ResolvedDID, error) {
 	return result[ssiapi.ResolvedDID]("resolveDID", http.StatusOK, func() (*http.Response, error) { return c.api.ResolveDID(ctx, did) })
 }
@@ -162,13 +171,19 @@ func (c *Client) CreateDID(ctx context.Context, req ssiapi.CreateDIDRequest) (*s
 	return result[ssiapi.CreatedDID]("createDID", http.StatusCreated, func() (*http.Response, error) { return c.api.CreateDID(ctx, req) })
 }
 
-// RegisterDID registers a DID on chain. When the app has a fee grant the
-// answer says UNREGISTRED with an empty transaction hash: the transaction is queued.
+// RegisterDID registers a DID on chain. When the app has a fee grant (an app
+// with credits has one) the answer says UNREGISTRED with an empty transaction
+// hash: the transaction is queued, and the DID is on chain seconds later.
+// Issuing with it fails until then: wait with [Client.WaitRegistered]. The
+// SSI API's own record of the DID stays UNREGISTRED.
 func (c *Client) RegisterDID(ctx context.Context, req ssiapi.RegisterDIDRequest) (*ssiapi.RegisteredDID, error) {
 	return result[ssiapi.RegisteredDID]("registerDID", http.StatusCreated, func() (*http.Response, error) { return c.api.RegisterDID(ctx, req) })
 }
 
-// UpdateDID updates, renames or deactivates a registered DID.
+// UpdateDID updates, renames or deactivates a registered DID. With a fee grant
+// a new document or a deactivation is queued: the answer has no transaction
+// hash, and the chain may still refuse the change, unseen (for instance one
+// that changes nothing, or one made before an earlier update landed).
 func (c *Client) UpdateDID(ctx context.Context, req ssiapi.UpdateDIDRequest) (*ssiapi.UpdatedDID, error) {
 	return result[ssiapi.UpdatedDID]("updateDID", http.StatusOK, func() (*http.Response, error) { return c.api.UpdateDID(ctx, req) })
 }
@@ -211,20 +226,31 @@ func (c *Client) GetCredential(ctx context.Context, id string, retrieveCredentia
 	})
 }
 
-// IssueCredential issues a verifiable credential.
+// IssueCredential issues a verifiable credential. The issuer DID must be on
+// chain already (see [Client.WaitRegistered]): the SSI API resolves it once
+// and keeps what it got, so an issue made too early can fail for that issuer
+// long after it is registered. With a fee grant the registration of the
+// credential's status is queued: wait for it with [Client.WaitCredentialStatus]
+// (LIVE) before changing the status.
 func (c *Client) IssueCredential(ctx context.Context, req ssiapi.IssueCredentialRequest) (*ssiapi.IssuedCredential, error) {
 	return result[ssiapi.IssuedCredential]("issueCredential", http.StatusCreated, func() (*http.Response, error) { return c.api.IssueCredential(ctx, req) })
 }
 
 // UpdateCredentialStatus suspends, revokes or reinstates the credential id and
-// returns its status as the chain now holds it. A revoked credential cannot
-// change again: that is an [ErrValidation].
+// returns its status as the chain holds it after the call. With a fee grant
+// the change is queued and that is the status from before the change: wait
+// for the new one with [Client.WaitCredentialStatus]. A status whose
+// registration is not on chain yet cannot change: an [ErrValidation] ("No
+// credential status found"). A revoked credential cannot change again:
+// without a fee grant that is an [ErrValidation]; with one, the chain refuses
+// it after the answer.
 func (c *Client) UpdateCredentialStatus(ctx context.Context, id string, req ssiapi.UpdateCredentialStatusRequest) (*ssiapi.CredentialStatus, error) {
 	return result[ssiapi.CredentialStatus]("updateCredentialStatus", http.StatusOK, func() (*http.Response, error) { return c.api.UpdateCredentialStatus(ctx, id, req) })
 }
 
 // RegisterCredentialStatus registers on chain the status of a credential that
-// was issued without registering it.
+// was issued without registering it. With a fee grant it is queued, and the
+// answer carries no transaction hash.
 func (c *Client) RegisterCredentialStatus(ctx context.Context, req ssiapi.RegisterCredentialStatusRequest) (*ssiapi.TransactionHash, error) {
 	return result[ssiapi.TransactionHash]("registerCredentialStatus", http.StatusCreated, func() (*http.Response, error) { return c.api.RegisterCredentialStatus(ctx, req) })
 }
