@@ -164,8 +164,8 @@ func TestFakeLifecycle(t *testing.T) {
 	// Presentation templates and requests.
 	tmpl := ssiapi.PresentationTemplateRequest{Domain: "https://verifier.example", Name: "Age Check", Query: []ssiapi.PresentationQuery{{Type: ssiapi.PresentationQueryTypeQueryByExample}}}
 	pt, err := c.CreatePresentationTemplate(ctx, tmpl)
-	if err != nil || pt.Name != "age_check" {
-		t.Fatalf("CreatePresentationTemplate = %+v, %v; want name age_check", pt, err)
+	if err != nil || pt.Name != "AgeCheck" {
+		t.Fatalf("CreatePresentationTemplate = %+v, %v; want name AgeCheck", pt, err)
 	}
 	if g, err := c.GetPresentationTemplate(ctx, pt.UnderscoreId); err != nil || g.Domain != tmpl.Domain {
 		t.Errorf("GetPresentationTemplate = %+v, %v", g, err)
