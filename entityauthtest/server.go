@@ -58,6 +58,12 @@ type Options struct {
 	// 0 means [DefaultChainDelay]; a negative delay lands it at the next
 	// request. [Server.FlushChain] lands every queued transaction at once.
 	ChainDelay time.Duration
+	// UnknownService makes the app's first service none that the token
+	// server knows (SSI, Cavach, Quest): every token request with the right
+	// key gets 400 ["Invalid service ID: <appId>"], after the key's checks.
+	// (The real server checks the service only when the app has no live
+	// session, which such an app never gets.)
+	UnknownService bool
 	// LegacyErrors makes the wrong-key 401 carry the message as the plain
 	// string "access_denied", as older servers did.
 	LegacyErrors bool
@@ -86,12 +92,14 @@ type Server struct {
 	key      string
 	down     bool
 	noCredit bool
-	sessions map[string]session // by session ID; see claimsLocked
-	ssi      *ssiState          // the SSI API's state, ssi_state.go
-	queues   [2][]Fault
-	requests []Request
-	counters map[string]*rateCounter
-	closed   bool
+	// ownerDeleted: the app's owner is gone (DeleteOwner).
+	ownerDeleted bool
+	sessions     map[string]session // by session ID; see claimsLocked
+	ssi          *ssiState          // the SSI API's state, ssi_state.go
+	queues       [2][]Fault
+	requests     []Request
+	counters     map[string]*rateCounter
+	closed       bool
 
 	done      chan struct{} // closed by Close
 	served    chan struct{} // closed when the Serve goroutine returns
