@@ -1,4 +1,4 @@
-package entityauthtest_test
+package contracttest
 
 import (
 	"encoding/json"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/entity-studio-go/entityauth/entityauthtest"
 	"github.com/entity-studio-go/entityauth/gen/ssiapi"
+	"github.com/entity-studio-go/entityauth/internal/jwt"
 )
 
 // The tests of this file pin the ten points where the fake used to disagree
@@ -29,6 +30,20 @@ func sendJSON(t *testing.T, s *entityauthtest.Server, method, path, tok, body st
 		req.Header.Set("Content-Type", "application/json")
 	}
 	return do(t, s, req)
+}
+
+// appIDOf returns the appId claim of a token.
+func appIDOf(t *testing.T, tok string) string {
+	t.Helper()
+	_, raw, err := jwt.Decode(tok)
+	if err != nil {
+		t.Fatalf("decoding the token: %v", err)
+	}
+	var id string
+	if err := json.Unmarshal(raw["appId"], &id); err != nil {
+		t.Fatalf("appId: %v", err)
+	}
+	return id
 }
 
 // jsonOf decodes an answer's body into a generic value.
@@ -208,7 +223,7 @@ func TestDisagreement7IssuedDocument(t *testing.T) {
 	if bad := issue("next tuesday"); bad.status != 400 || !strings.Contains(bad.body, "HID-SSI-SDK:: Error: Could not create credential, error = RangeError: Invalid time value") {
 		t.Errorf("issue with an unparsable date = %d %s; want 400 RangeError", bad.status, bad.body)
 	}
-	got := callAPI(t, s, http.MethodGet, "/api/v1/credential/"+doc["id"].(string), tok)
+	got := getAPI(t, s, "/api/v1/credential/"+doc["id"].(string), tok)
 	if got.status != 200 || !strings.Contains(got.body, `"proofPurpose":"assertionMethod"`) || strings.Contains(got.body, `"updated"`) {
 		t.Errorf("GET credential = %d %s; want a status proof without updated", got.status, got.body)
 	}
@@ -277,7 +292,7 @@ func TestDisagreement9UpdateDIDKeyAgreementAndNotFound(t *testing.T) {
 		unknown := "did:hid:testnet:z6MkUnknownUnknownUnknownUnknownUnknownUnknownUnk#key-1"
 		body, _ = json.Marshal(map[string]any{"didDocument": doc, "verificationMethodId": unknown, "deactivate": false})
 		nf := sendJSON(t, s, http.MethodPatch, "/api/v1/did", tok, string(body))
-		appID := claims(t, tok)["appId"].(string)
+		appID := appIDOf(t, tok)
 		if want := `"message":["` + unknown + ` not found","` + unknown + ` is not owned by the appId ` + appID + `","Resource not found"]`; nf.status != 404 || !strings.Contains(nf.body, want) {
 			t.Errorf("direct %v: PATCH with an unknown method = %d %s; want 404 %s", direct, nf.status, nf.body, want)
 		}
@@ -302,7 +317,7 @@ func TestDisagreement10TokenServerErrors(t *testing.T) {
 	if a := fetchToken(t, s, tokenRequest{key: strp("other.key")}); a.status != 401 || !strings.Contains(a.body, "Access denied.") {
 		t.Errorf("token with another app's key = %d %s; want 401 Access denied.", a.status, a.body)
 	}
-	if a := callAPI(t, s, http.MethodGet, "/api/v1/did", issued); a.status != 200 {
+	if a := getAPI(t, s, "/api/v1/did", issued); a.status != 200 {
 		t.Errorf("SSI API with a token issued before DeleteOwner = %d %s; want 200", a.status, a.body)
 	}
 
