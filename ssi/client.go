@@ -255,7 +255,9 @@ func (c *Client) RegisterCredentialStatus(ctx context.Context, req ssiapi.Regist
 	return result[ssiapi.TransactionHash]("registerCredentialStatus", http.StatusCreated, func() (*http.Response, error) { return c.api.RegisterCredentialStatus(ctx, req) })
 }
 
-// CreatePresentationTemplate stores a presentation template.
+// CreatePresentationTemplate stores a presentation template. The SSI API
+// re-cases its name: "Alumni Credential Request" is stored as
+// AlumniCredentialRequest, "KYC check" as _kyccheck (see spec/ssi-api.yaml).
 func (c *Client) CreatePresentationTemplate(ctx context.Context, req ssiapi.PresentationTemplateRequest) (*ssiapi.PresentationTemplate, error) {
 	return result[ssiapi.PresentationTemplate]("createPresentationTemplate", http.StatusCreated, func() (*http.Response, error) { return c.api.CreatePresentationTemplate(ctx, req) })
 }
@@ -275,10 +277,13 @@ func (c *Client) GetPresentationTemplate(ctx context.Context, id string) (*ssiap
 	return result[ssiapi.PresentationTemplate]("getPresentationTemplate", http.StatusOK, func() (*http.Response, error) { return c.api.GetPresentationTemplate(ctx, id) })
 }
 
-// UpdatePresentationTemplate replaces the presentation template id. When no
-// template of the app has that id, the server answers 200 with an empty body;
+// UpdatePresentationTemplate changes the fields of the presentation template
+// id that req sets (empty ones are left out, and keep their value) and
+// returns the template. The name is stored as sent, not re-cased as
+// [Client.CreatePresentationTemplate] re-cases it. When no template of the
+// app has that id, the server answers 200 with an empty body;
 // UpdatePresentationTemplate reports it as an [*Error] that matches [ErrNotFound].
-func (c *Client) UpdatePresentationTemplate(ctx context.Context, id string, req ssiapi.PresentationTemplateRequest) (*ssiapi.PresentationTemplate, error) {
+func (c *Client) UpdatePresentationTemplate(ctx context.Context, id string, req ssiapi.PresentationTemplateUpdate) (*ssiapi.PresentationTemplate, error) {
 	const op = "updatePresentationTemplate"
 	var v *ssiapi.PresentationTemplate
 	err := readAnswer(op, func() (*http.Response, error) { return c.api.UpdatePresentationTemplate(ctx, id, req) }, func(status int, body []byte) error {

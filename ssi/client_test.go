@@ -184,7 +184,7 @@ func TestAnswerErrors(t *testing.T) {
 	})
 	t.Run("update of no template", func(t *testing.T) {
 		s := newServer(t, func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
-		_, err := newClient(t, s).UpdatePresentationTemplate(t.Context(), "63fac3af702a991edd3e034f", ssiapi.PresentationTemplateRequest{Domain: "hypersign.id", Name: "n", Query: []ssiapi.PresentationQuery{}})
+		_, err := newClient(t, s).UpdatePresentationTemplate(t.Context(), "63fac3af702a991edd3e034f", ssiapi.PresentationTemplateUpdate{Domain: "hypersign.id"})
 		if !errors.Is(err, ssi.ErrNotFound) {
 			t.Errorf("UpdatePresentationTemplate of an empty 200 error = %v; want ErrNotFound", err)
 		}

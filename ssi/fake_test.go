@@ -170,9 +170,9 @@ func TestFakeLifecycle(t *testing.T) {
 	if g, err := c.GetPresentationTemplate(ctx, pt.UnderscoreId); err != nil || g.Domain != tmpl.Domain {
 		t.Errorf("GetPresentationTemplate = %+v, %v", g, err)
 	}
-	tmpl.Domain = "https://other.example"
-	if u, err := c.UpdatePresentationTemplate(ctx, pt.UnderscoreId, tmpl); err != nil || u.Domain != tmpl.Domain {
-		t.Errorf("UpdatePresentationTemplate = %+v, %v; want domain %s", u, err, tmpl.Domain)
+	// Only the fields set change.
+	if u, err := c.UpdatePresentationTemplate(ctx, pt.UnderscoreId, ssiapi.PresentationTemplateUpdate{Domain: "https://other.example"}); err != nil || u.Domain != "https://other.example" || u.Name != "AgeCheck" {
+		t.Errorf("UpdatePresentationTemplate = %+v, %v; want domain https://other.example, name AgeCheck kept", u, err)
 	}
 	if l, err := c.ListPresentationTemplates(ctx, 0, 0); err != nil || l.TotalCount != 1 {
 		t.Errorf("ListPresentationTemplates = %+v, %v; want 1", l, err)
@@ -412,7 +412,7 @@ func TestFakeSentinels(t *testing.T) {
 			name: "not found, as 200 with an empty body",
 			call: func(t *testing.T, srv *entityauthtest.Server) error {
 				_, err := fakeClient(t, srv, entityauth.Config{}).UpdatePresentationTemplate(t.Context(), "0123456789abcdef01234567",
-					ssiapi.PresentationTemplateRequest{Domain: "https://verifier.example", Name: "age", Query: []ssiapi.PresentationQuery{{Type: ssiapi.PresentationQueryTypeQueryByExample}}})
+					ssiapi.PresentationTemplateUpdate{Domain: "https://verifier.example"})
 				return err
 			},
 			want: []error{ssi.ErrNotFound}, status: http.StatusOK,
