@@ -47,7 +47,8 @@ var ErrTransactionFailed = errors.New("entityauth: ssi: queued transaction faile
 // the token's refresh, a 404 or a validation error, or a refusal of the
 // token service) ends the wait at once with that error; temporary ones (429,
 // 5xx, the network) are polled through. When ctx ends first, the error wraps
-// ctx's error and says what it waited for.
+// ctx's error, and the last poll's temporary failure if there was one, and
+// says what it waited for.
 func (c *Client) WaitRegistered(ctx context.Context, did string) (*ssiapi.ResolvedDID, error) {
 	var got *ssiapi.ResolvedDID
 	err := poll(ctx, "DID "+did+" to be on chain", func() (bool, error) {
@@ -170,7 +171,7 @@ func poll(ctx context.Context, what string, check func() (done bool, err error))
 
 func waitError(ctx context.Context, what string, last error) error {
 	if last != nil {
-		return fmt.Errorf("entityauth: ssi: waiting for %s: %w (last poll: %v)", what, context.Cause(ctx), last)
+		return fmt.Errorf("entityauth: ssi: waiting for %s: %w (last poll: %w)", what, context.Cause(ctx), last)
 	}
 	return fmt.Errorf("entityauth: ssi: waiting for %s: %w", what, context.Cause(ctx))
 }
