@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/entity-studio-go/entityauth/entityauthtest"
 	"github.com/entity-studio-go/entityauth/internal/loopback"
@@ -32,7 +33,7 @@ func (c *cli) fake(args []string) int {
 	addr := fs.String("addr", "127.0.0.1:8080", "`address` to listen on, host:port (port 0 picks a free one)")
 	key := fs.String("key", "", "the `KEY` the fake accepts (env "+envFakeKey+"; default a random key in the real format)")
 	rateLimit := fs.Int("rate-limit", 0, fmt.Sprintf("allow `N` token requests a minute per client address; 0 = %d (the real limit), -1 = unlimited", tokenRateLimit))
-	chainDelay := fs.Duration("chain-delay", 0, fmt.Sprintf("how long queued chain transactions take to land, such as `2s`; 0 = %v, negative = at the next request", entityauthtest.DefaultChainDelay))
+	chainDelay := fs.Duration("chain-delay", entityauthtest.DefaultChainDelay, "how long queued chain transactions take to land, such as `2s`; 0 = at the next request")
 	direct := fs.Bool("direct", false, "answer as for an app without a fee grant: registrations and status changes\nreach the chain before the answer (default: queued, as in production)")
 	printEnv := fs.Bool("env", false, "print export lines of "+envBaseURL+", "+envSecret+", "+envSSIURL+"\nand "+envFakePID+" for eval, instead of the banner")
 	if code, ok := c.parse(fs, args); !ok {
@@ -66,7 +67,7 @@ func (c *cli) fake(args []string) int {
 	srv := entityauthtest.NewListenerServer(ln, entityauthtest.Options{
 		APIKey:     *key,
 		RateLimit:  *rateLimit,
-		ChainDelay: *chainDelay,
+		ChainDelay: fakeChainDelay(*chainDelay),
 		DirectMode: *direct,
 		Logf: func(format string, args ...any) {
 			c.stderr.printf("entityauth fake: "+format+"\n", args...)
@@ -135,4 +136,13 @@ func reachableURL(srvURL, host, port string, addr net.Addr) string {
 // quote in s written as quote, backslash, quote, quote.
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// fakeChainDelay turns --chain-delay into Options.ChainDelay, where 0 means
+// the default: there, 0 or less lands a transaction at the next request.
+func fakeChainDelay(d time.Duration) time.Duration {
+	if d <= 0 {
+		return -1
+	}
+	return d
 }

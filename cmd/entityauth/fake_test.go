@@ -292,9 +292,11 @@ func TestFakeRateLimit(t *testing.T) {
 func TestFakeChainFlags(t *testing.T) {
 	for _, tt := range []struct {
 		flag, want string
+		onChain    bool // at the next request
 	}{
-		{"--chain-delay=1h", `"registrationStatus":"UNREGISTRED","transactionHash":""`},
-		{"--direct", `"registrationStatus":"COMPLETED","transactionHash":"`},
+		{"--chain-delay=1h", `"registrationStatus":"UNREGISTRED","transactionHash":""`, false},
+		{"--chain-delay=0", `"registrationStatus":"UNREGISTRED","transactionHash":""`, true},
+		{"--direct", `"registrationStatus":"COMPLETED","transactionHash":"`, true},
 	} {
 		t.Run(tt.flag, func(t *testing.T) {
 			f := startFakeWith(t, nil, "--addr", "127.0.0.1:0", "--rate-limit", "-1", tt.flag)
@@ -316,6 +318,11 @@ func TestFakeChainFlags(t *testing.T) {
 			reg.want(t, 0)
 			if !strings.Contains(reg.stdout, tt.want) {
 				t.Errorf("register with %s = %s; want %s", tt.flag, reg.stdout, tt.want)
+			}
+			res := e.run("", "api", "--no-cache", "/api/v1/did/resolve/"+c.Did)
+			res.want(t, 0)
+			if got := !strings.Contains(res.stdout, `"didDocumentMetadata":null`); got != tt.onChain {
+				t.Errorf("resolve after register with %s = %s; want on chain %v", tt.flag, res.stdout, tt.onChain)
 			}
 			f.stop(t, os.Interrupt)
 		})
