@@ -36,6 +36,11 @@
 //     included, works again.
 //   - Within one second, the same claims sign to the same token, as on the
 //     real server.
+//   - An app whose owner is gone ([Server.DeleteOwner]) gets 401 ["Admin
+//     user not found. He/She might have delete the account or never created
+//     one"] for any key with the app's part before the dot, before the key
+//     is compared; an app of an unknown service ([Options.UnknownService])
+//     gets 400 ["Invalid service ID: <appId>"] after the key's checks.
 //
 // # The SSI API
 //
@@ -171,7 +176,8 @@
 // queueing answers with [Server.Enqueue] (any status and body, a delay, a
 // dropped connection, a truncated or oversized body, Retry-After, a redirect)
 // and flip switches that model server-side events: [Server.DropSessions],
-// [Server.RotateKey], [Server.SetDown] and [Server.SetCredits].
+// [Server.RotateKey], [Server.SetDown], [Server.SetCredits],
+// [Server.DeleteOwner] and [Server.FlushChain].
 //
 // Time-dependent code is best tested inside a testing/synctest bubble: create a
 // server there with [NewPipeServer], which uses an in-memory network instead of
