@@ -359,7 +359,8 @@ func (h *ssiHandler) RegisterDID(w http.ResponseWriter, r *http.Request) {
 // already makes that a duplicate key, uncaught, so the answer is a 500
 // although the DID is now on chain (disagreement 6).
 func (h *ssiHandler) registerBySignInfos(r *http.Request, rec *didRecord, doc map[string]any, body jsObject) jsonAnswer {
-	for _, si := range body.get("signInfos").([]any) {
+	infos, _ := body.get("signInfos").([]any) // RegisterDID checked that it is a list
+	for _, si := range infos {
 		info, _ := si.(map[string]any)
 		id, _ := info["verification_method_id"].(string)
 		sig, _ := info["signature"].(string)

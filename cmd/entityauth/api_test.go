@@ -225,7 +225,7 @@ func TestAPIPaginateRefusesNonList(t *testing.T) {
 	})
 	r := e.run("", "api", "--paginate", "/api/v1/did")
 	r.want(t, 75)
-	if want := `{"statusCode":503,"message":"down for maintenance"}` + "\n"; r.stdout != want {
+	if want := `{"statusCode":503,"message":"down for maintenance"}`; r.stdout != want {
 		t.Errorf("stdout = %q; want the failed page's body %q", r.stdout, want)
 	}
 	if want := "entityauth api: ssi: GET /api/v1/did: 503 Service Unavailable: down for maintenance\n"; r.stderr != want {
@@ -233,9 +233,10 @@ func TestAPIPaginateRefusesNonList(t *testing.T) {
 	}
 }
 
-// TestAPIOutput: the body as received on stdout (a newline added if it
-// lacks one), exit 0 on any 2xx, the PATH with or without its slash or as a
-// full URL under the base URL, which may have a path of its own.
+// TestAPIOutput: the body exactly as received on stdout (no newline added
+// to one that lacks it, none taken from one that ends with it), exit 0 on
+// any 2xx, the PATH with or without its slash or as a full URL under the
+// base URL, which may have a path of its own.
 func TestAPIOutput(t *testing.T) {
 	const body = "{\"did\":\"did:hid:testnet:z1\",\"html\":\"<b>&amp;</b>\",\n  \"n\": 1.50}"
 	_, api, e := apiEnv(t, func(w http.ResponseWriter, r *http.Request) {
@@ -243,8 +244,15 @@ func TestAPIOutput(t *testing.T) {
 		if r.URL.Path == "/prefix/api/v1/status/ssi/1" {
 			w.WriteHeader(http.StatusAccepted)
 		}
+		if r.URL.Path == "/api/v1/did/resolve/did:hid:testnet:z2" {
+			_, _ = io.WriteString(w, body+"\n\n")
+			return
+		}
 		_, _ = io.WriteString(w, body)
 	})
+	if r := e.run("", "api", "/api/v1/did/resolve/did:hid:testnet:z2"); r.stdout != body+"\n\n" {
+		t.Errorf("stdout = %q; want %q, as received", r.stdout, body+"\n\n")
+	}
 	for _, args := range [][]string{
 		{"api", "/api/v1/did/resolve/did:hid:testnet:z1"},
 		{"api", "api/v1/did/resolve/did:hid:testnet:z1"},
@@ -254,8 +262,8 @@ func TestAPIOutput(t *testing.T) {
 	} {
 		r := e.run("", args...)
 		r.want(t, 0, args...)
-		if r.stdout != body+"\n" {
-			t.Errorf("%q: stdout = %q; want %q", args, r.stdout, body+"\n")
+		if r.stdout != body {
+			t.Errorf("%q: stdout = %q; want %q, as received", args, r.stdout, body)
 		}
 		if r.stderr != "" {
 			t.Errorf("%q: stderr = %q; want none", args, r.stderr)
@@ -267,6 +275,7 @@ func TestAPIOutput(t *testing.T) {
 		checkToken(t, strings.TrimPrefix(req.Auth, "Bearer "))
 	}
 	want := []string{
+		"GET /api/v1/did/resolve/did:hid:testnet:z2",
 		"GET /api/v1/did/resolve/did:hid:testnet:z1", "GET /api/v1/did/resolve/did:hid:testnet:z1", "GET /api/v1/did/resolve/did:hid:testnet:z1",
 		"GET /prefix/api/v1/status/ssi/1", "GET /prefix/api/v1/status/ssi/1",
 	}
@@ -304,7 +313,7 @@ func TestAPIData(t *testing.T) {
 		before := len(api.requests())
 		r := e.run(tc.stdin, append([]string{"api"}, tc.args...)...)
 		r.want(t, 0, tc.args...)
-		if r.stdout != `{"ok":true}`+"\n" {
+		if r.stdout != `{"ok":true}` {
 			t.Errorf("%q: stdout = %q", tc.args, r.stdout)
 		}
 		reqs := api.requests()[before:]
@@ -548,7 +557,7 @@ func TestAPIHTTPErrors(t *testing.T) {
 				b, _ := json.Marshal(last.JSON)
 				want = string(b)
 			}
-			if strings.TrimSuffix(r.stdout, "\n") != want {
+			if r.stdout != want {
 				t.Errorf("stdout = %q; want the answer's body %q", r.stdout, want)
 			}
 		})
@@ -667,5 +676,80 @@ exit $status`
 	var created struct{ DID, RegistrationStatus string }
 	if err := json.Unmarshal(out, &created); err != nil || !strings.HasPrefix(created.DID, "did:hid:testnet:") || created.RegistrationStatus != "UNREGISTRED" {
 		t.Errorf("stdout = %q; want a new DID, UNREGISTRED (%v)", out, err)
+	}
+}
+
+// TestAPIPaginateStopsAtThePageCap: the SSI API serves pages 1 to 100
+// (ssi.MaxPage), so --paginate never asks for page 101: it prints the items
+// of pages 1 to 100, merged, and fails saying why the list is incomplete.
+// A PATH whose page is past the cap is a usage error.
+func TestAPIPaginateStopsAtThePageCap(t *testing.T) {
+	_, api, e := apiEnv(t, func(w http.ResponseWriter, r *http.Request) {
+		if page, _ := strconv.Atoi(r.URL.Query().Get("page")); page > 100 {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, `{"statusCode":400,"message":["page must not be greater than 100"],"error":"Bad Request"}`)
+			return
+		}
+		listOf(10_050)(w, r)
+	})
+	r := e.run("", "api", "--paginate", "/api/v1/did")
+	r.want(t, 1)
+	total, data := merged(t, r.stdout)
+	if total != 10_050 || len(data) != 10_000 || data[9_999] != "item-10000" {
+		t.Errorf("stdout holds totalCount %d and %d items; want 10050 and the first 10000", total, len(data))
+	}
+	if want := "entityauth api: GET /api/v1/did: --paginate: the SSI API serves pages 1 to 100 only: printed the 10000 items of pages 1 to 100 of the 10050 in the list\n"; r.stderr != want {
+		t.Errorf("stderr = %q; want %q", r.stderr, want)
+	}
+	if n := len(api.requests()); n != 100 {
+		t.Errorf("requests = %d; want 100 (none for page 101)", n)
+	}
+
+	r = e.run("", "api", "--paginate", "/api/v1/did?page=101")
+	r.want(t, 2)
+	if n := len(api.requests()); n != 100 {
+		t.Errorf("requests = %d after a PATH with page 101; want none more", n)
+	}
+}
+
+// TestAPIPaginateStopsOnARepeatedPage: a server that ignores page answers
+// page 1 again and again; --paginate stops at the first repeat, prints what
+// it has, and fails.
+func TestAPIPaginateStopsOnARepeatedPage(t *testing.T) {
+	_, api, e := apiEnv(t, func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		q.Set("page", "1")
+		r.URL.RawQuery = q.Encode()
+		listOf(1_000_000)(w, r)
+	})
+	r := e.run("", "api", "--paginate", "/api/v1/did")
+	r.want(t, 1)
+	if total, data := merged(t, r.stdout); total != 1_000_000 || len(data) != 100 || data[99] != "item-100" {
+		t.Errorf("stdout holds totalCount %d and %d items; want 1000000 and the first 100", total, len(data))
+	}
+	if want := "entityauth api: GET /api/v1/did: --paginate: page 2 holds the items of page 1, as if the server ignored page: printed the 100 items before it\n"; r.stderr != want {
+		t.Errorf("stderr = %q; want %q", r.stderr, want)
+	}
+	if n := len(api.requests()); n != 2 {
+		t.Errorf("requests = %d; want 2", n)
+	}
+}
+
+// TestAPIErrorRedactsBeforeCutting: the server's message on stderr is cut
+// after 512 bytes; a token that it echoes across the cut is still redacted,
+// not printed in part.
+func TestAPIErrorRedactsBeforeCutting(t *testing.T) {
+	for _, pad := range []int{300, 400, 480} {
+		_, _, e := apiEnv(t, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			_ = json.NewEncoder(w).Encode(map[string]any{"statusCode": 400, "message": []string{strings.Repeat("p", pad) + r.Header.Get("Authorization")}})
+		})
+		r := e.run("", "api", "/api/v1/did")
+		r.want(t, 1)
+		if strings.Contains(r.stderr, "eyJ") || strings.Contains(r.stdout, "eyJ") {
+			t.Errorf("pad %d: stderr = %q; want no part of the token", pad, r.stderr)
+		}
 	}
 }

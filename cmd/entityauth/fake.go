@@ -65,10 +65,11 @@ func (c *cli) fake(args []string) int {
 		return c.fail("fake", err)
 	}
 	srv := entityauthtest.NewListenerServer(ln, entityauthtest.Options{
-		APIKey:     *key,
-		RateLimit:  *rateLimit,
-		ChainDelay: fakeChainDelay(*chainDelay),
-		DirectMode: *direct,
+		APIKey:      *key,
+		RateLimit:   *rateLimit,
+		ChainDelay:  fakeChainDelay(*chainDelay),
+		DirectMode:  *direct,
+		MaxRecorded: -1, // nothing reads the record: a long-running fake must not grow
 		Logf: func(format string, args ...any) {
 			c.stderr.printf("entityauth fake: "+format+"\n", args...)
 		},
