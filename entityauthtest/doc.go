@@ -96,9 +96,12 @@
 //     Lists answer {totalCount, data}; credentials come newest first, DIDs
 //     and templates oldest first; page and limit are 1 to 100, default 1
 //     and 10.
-//   - Presentation templates are stored per app (names in snake case and
-//     unique); presentation requests are built from them and not stored,
-//     with times in epoch milliseconds.
+//   - Presentation templates are stored per app: create re-cases the name
+//     as the real @ToSnakeCase does ("Alumni Credential Request" becomes
+//     AlumniCredentialRequest, "KYC check" _kyccheck), which must then be
+//     unique; PATCH takes any subset of the fields and stores the name as
+//     sent. Presentation requests are built from them and not stored, with
+//     times in epoch milliseconds.
 //
 // # Queued transactions
 //
