@@ -217,7 +217,9 @@ func (c *Client) ResolveDID(ctx context.Context, did string) (*ssiapi.ResolvedDI
 }
 
 // CreateDID creates a DID and its keys; it is not on chain until
-// [Client.RegisterDID].
+// [Client.RegisterDID]. The SSI API makes an ordinary Ed25519 DID when the
+// first key type asked for is Bls12381G2Key2020 or an X25519 type, and the
+// methods of the document it answers have no blockchainAccountId.
 func (c *Client) CreateDID(ctx context.Context, req ssiapi.CreateDIDRequest) (*ssiapi.CreatedDID, error) {
 	return result[ssiapi.CreatedDID](c, "createDID", http.StatusCreated, func() (*http.Response, error) { return c.api.CreateDID(ctx, req) })
 }
@@ -227,11 +229,18 @@ func (c *Client) CreateDID(ctx context.Context, req ssiapi.CreateDIDRequest) (*s
 // hash: the transaction is queued, and the DID is on chain seconds later.
 // Issuing with it fails until then: wait with [Client.WaitRegistered]. The
 // SSI API's own record of the DID stays UNREGISTRED.
+//
+// With SignInfos and no VerificationMethodId the registration is never
+// queued; for a DID that CreateDID made, the SSI API puts it on chain and
+// then answers 500 (its own record of the DID exists already): an [ErrServer]
+// although the DID is registered.
 func (c *Client) RegisterDID(ctx context.Context, req ssiapi.RegisterDIDRequest) (*ssiapi.RegisteredDID, error) {
 	return result[ssiapi.RegisteredDID](c, "registerDID", http.StatusCreated, func() (*http.Response, error) { return c.api.RegisterDID(ctx, req) })
 }
 
-// UpdateDID updates, renames or deactivates a registered DID. With a fee grant
+// UpdateDID updates, renames or deactivates a registered DID. When no
+// verification method of the new document is an X25519 key, the SSI API sets
+// its keyAgreement to [] and answers the document so changed. With a fee grant
 // a new document or a deactivation is queued: the answer has no transaction
 // hash, and the chain may still refuse the change, unseen (for instance one
 // that changes nothing, or one made before an earlier update landed).
@@ -285,7 +294,9 @@ func (c *Client) GetCredential(ctx context.Context, id string, retrieveCredentia
 // and keeps what it got, so an issue made too early can fail for that issuer
 // long after it is registered. With a fee grant the registration of the
 // credential's status is queued: wait for it with [Client.WaitCredentialStatus]
-// (LIVE) before changing the status.
+// (LIVE) before changing the status. The issued document's expirationDate is
+// the one asked for in UTC, to the whole second, and its issuanceDate 100
+// seconds before the issue.
 func (c *Client) IssueCredential(ctx context.Context, req ssiapi.IssueCredentialRequest) (*ssiapi.IssuedCredential, error) {
 	return result[ssiapi.IssuedCredential](c, "issueCredential", http.StatusCreated, func() (*http.Response, error) { return c.api.IssueCredential(ctx, req) })
 }
