@@ -64,8 +64,9 @@ const (
 	// KindUnknown means that the error fits no class above: an answer that
 	// could not be read ([ErrInvalidResponse], [ErrBodyTooLarge], and the
 	// token service's), a status that no class covers, a list that an
-	// iterator cannot walk ([ErrPageLimit], [ErrPageRepeated]), or an error
-	// of the caller's own HTTP stack.
+	// iterator cannot walk ([ErrPageLimit], [ErrPageRepeated]), a queued
+	// transaction that the chain refused ([ErrTransactionFailed]), or an
+	// error of the caller's own HTTP stack.
 	KindUnknown
 )
 
@@ -124,7 +125,7 @@ func KindOf(err error) Kind {
 		errors.Is(err, entityauth.ErrForbidden):
 		return KindConfig
 	case errors.Is(err, ErrInvalidResponse), errors.Is(err, ErrBodyTooLarge),
-		errors.Is(err, ErrPageLimit), errors.Is(err, ErrPageRepeated),
+		errors.Is(err, ErrPageLimit), errors.Is(err, ErrPageRepeated), errors.Is(err, ErrTransactionFailed),
 		errors.Is(err, entityauth.ErrInvalidResponse), errors.Is(err, entityauth.ErrBodyTooLarge):
 		return KindUnknown
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded),

@@ -454,6 +454,7 @@ func TestKindOfWrapped(t *testing.T) {
 		{ssi.ErrBodyTooLarge, ssi.KindUnknown},
 		{ssi.ErrPageLimit, ssi.KindUnknown},
 		{ssi.ErrPageRepeated, ssi.KindUnknown},
+		{ssi.ErrTransactionFailed, ssi.KindUnknown},
 		{context.DeadlineExceeded, ssi.KindTemporary},
 		{context.Canceled, ssi.KindCanceled},
 		{errors.New("something else"), ssi.KindUnknown},
