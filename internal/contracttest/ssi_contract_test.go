@@ -117,7 +117,9 @@ func validateSSI(t *testing.T, router routers.Router, x ssiExchange) (string, er
 func TestSSIContract(t *testing.T) {
 	router, doc := ssiRouter(t)
 	rec := &recorder{}
-	for _, scenario := range []func(*testing.T){TestSSILifecycle, TestSSIPagination, TestSSIAuthOrder, TestSSICredits, TestSSIPermissions, TestSSIValidation, TestSSIPresentations, TestSSIDIDTools} {
+	for _, scenario := range []func(*testing.T){TestSSILifecycle, TestSSIPagination, TestSSIAuthOrder, TestSSICredits, TestSSIPermissions, TestSSIValidation, TestSSIPresentations, TestSSIDIDTools,
+		TestSSIQueuedLifecycle, TestDisagreement3ResolveUnregisteredOwnDID, TestDisagreement4TemplateNameRecased, TestDisagreement5PartialTemplateUpdate,
+		TestDisagreement6RegisterBySignInfosOfCreatedDID, TestDisagreement7IssuedDocument, TestDisagreement8KeyTypes, TestDisagreement9UpdateDIDKeyAgreementAndNotFound} {
 		contractRecorder = rec
 		scenario(t)
 		contractRecorder = nil
