@@ -175,6 +175,9 @@ func TestSSIResolver(t *testing.T) {
 	wantErr(t, err, ErrDIDNotFound, "not registered on chain")
 
 	post(t, hc, srv.URL+"/api/v1/did/register", `{"didDocument":`+string(created.MetaData.DidDocument)+`,"verificationMethodId":"`+created.Did+`#key-1"}`, nil)
+	_, err = r.ResolveDID(ctx, created.Did)
+	wantErr(t, err, ErrDIDNotFound, "not registered on chain") // queued, as in production
+	srv.FlushChain()
 	raw, err := r.ResolveDID(ctx, created.Did)
 	if err != nil {
 		t.Fatal(err)
