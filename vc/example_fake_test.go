@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log"
 	"strings"
 	"time"
 
@@ -32,21 +31,21 @@ func Example_fake() {
 	cfg := &entityauth.Config{APISecretKey: srv.APIKey(), BaseURL: srv.URL}
 	c, err := ssi.NewClient(srv.URL, cfg.Client(ctx))
 	if err != nil {
-		log.Fatal(err)
+		must(err)
 	}
 
 	// An issuer and a holder, registered and on chain.
 	register := func() (did, vm string) {
 		created, err := c.CreateDID(ctx, ssiapi.CreateDIDRequest{Namespace: ssiapi.DIDNamespaceTestnet})
 		if err != nil {
-			log.Fatal(err)
+			must(err)
 		}
 		vm = ssi.VerificationMethodID(created.MetaData.DidDocument)
 		if _, err := c.RegisterDID(ctx, ssiapi.RegisterDIDRequest{DidDocument: created.MetaData.DidDocument, VerificationMethodId: vm}); err != nil {
-			log.Fatal(err)
+			must(err)
 		}
 		if _, err := c.WaitRegistered(ctx, created.Did); err != nil {
-			log.Fatal(err)
+			must(err)
 		}
 		return created.Did, vm
 	}
@@ -60,30 +59,30 @@ func Example_fake() {
 		ExpirationDate: time.Now().AddDate(1, 0, 0).UTC().Truncate(time.Second),
 	})
 	if err != nil {
-		log.Fatal(err)
+		must(err)
 	}
 	id := issued.Metadata.CredentialId
 	if _, err := c.WaitCredentialStatus(ctx, id, ssiapi.CredentialStatusChangeLive); err != nil {
-		log.Fatal(err)
+		must(err)
 	}
 	credential, err := json.Marshal(issued.CredentialDocument)
 	if err != nil {
-		log.Fatal(err)
+		must(err)
 	}
 
 	// The verifier resolves DIDs through the SSI API and reads the status
 	// from the fake's hid-node route.
 	status, err := vc.HIDNodeStatus(srv.URL, srv.Client())
 	if err != nil {
-		log.Fatal(err)
+		must(err)
 	}
 	v, err := vc.NewVerifier(vc.Options{Resolver: vc.SSIResolver(c), Status: status})
 	if err != nil {
-		log.Fatal(err)
+		must(err)
 	}
 	res, err := v.VerifyCredential(ctx, credential)
 	if err != nil {
-		log.Fatal(err)
+		must(err)
 	}
 	fmt.Println("valid:", res.Claims["name"], res.Status)
 
@@ -98,11 +97,11 @@ func Example_fake() {
 		Options: &ssiapi.SignDIDOptions{Purpose: ssiapi.SignDIDOptionsPurposeAuthentication, Challenge: "n-0S6_WzA2Mj"},
 	})
 	if err != nil {
-		log.Fatal(err)
+		must(err)
 	}
 	presentation, err := json.Marshal(signed)
 	if err != nil {
-		log.Fatal(err)
+		must(err)
 	}
 	_, err = v.VerifyPresentation(ctx, presentation, vc.PresentationOptions{Challenge: "n-0S6_WzA2Mj"})
 	fmt.Println("presentation valid:", err == nil)
@@ -111,10 +110,10 @@ func Example_fake() {
 
 	// Revoked, it no longer verifies.
 	if _, err := c.UpdateCredentialStatus(ctx, id, ssiapi.UpdateCredentialStatusRequest{Status: ssiapi.CredentialStatusChangeRevoke, IssuerDid: issuer, VerificationMethodId: issuerVM}); err != nil {
-		log.Fatal(err)
+		must(err)
 	}
 	if _, err := c.WaitCredentialStatus(ctx, id, ssiapi.CredentialStatusChangeRevoke); err != nil {
-		log.Fatal(err)
+		must(err)
 	}
 	_, err = v.VerifyCredential(ctx, credential)
 	fmt.Println("revoked:", errors.Is(err, vc.ErrRevoked))
@@ -123,4 +122,12 @@ func Example_fake() {
 	// presentation valid: true
 	// another challenge: true
 	// revoked: true
+}
+
+// must stops an example at an error that its setup should not meet: a
+// panic, so that the deferred Close and cancel still run.
+func must(err error) {
+	if err != nil {
+		panic(err)
+	}
 }

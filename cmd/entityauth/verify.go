@@ -109,7 +109,7 @@ func (c *cli) verify(args []string) int {
 	if len(dids) > 0 {
 		docs := make([][]byte, len(dids))
 		for i, f := range dids {
-			if docs[i], err = os.ReadFile(f); err != nil {
+			if docs[i], err = os.ReadFile(f); err != nil { //nolint:gosec // G304: the user names the file on purpose
 				return c.usageError("verify", "--did "+c.quote(f)+": "+c.redact(err.Error()))
 			}
 		}
@@ -232,11 +232,11 @@ func (c *cli) readInput(name string) ([]byte, error) {
 	if name == "-" {
 		r = c.stdin
 	} else {
-		f, err := os.Open(name)
+		f, err := os.Open(name) //nolint:gosec // G304: the user names the file on purpose
 		if err != nil {
 			return nil, err
 		}
-		defer f.Close()
+		defer func() { _ = f.Close() }() // read only
 		r = f
 	}
 	return io.ReadAll(io.LimitReader(r, vc.DefaultMaxBytes+1))

@@ -19,15 +19,15 @@ import (
 // verifyWorld is a fake with an issuer, a holder, a credential issued to
 // the holder and a presentation of it, written to files.
 type verifyWorld struct {
-	srv                        *entityauthtest.Server
-	c                          *ssi.Client
-	e                          *env
-	dir                        string
-	issuer, issuerVM           string
-	credential, presentation   string // file names
-	credentialID               string
-	issuerDoc, holderDoc       string // the resolve answers, as files
-	tampered, unknownIssuerDoc string
+	srv                      *entityauthtest.Server
+	c                        *ssi.Client
+	e                        *env
+	dir                      string
+	issuer, issuerVM         string
+	credential, presentation string // file names
+	credentialID             string
+	issuerDoc, holderDoc     string // the resolve answers, as files
+	tampered                 string
 }
 
 func newVerifyWorld(t *testing.T) *verifyWorld {
@@ -112,15 +112,15 @@ func (w *verifyWorld) writeRaw(t *testing.T, name, text string) string {
 	return p
 }
 
-// oneLineOn fails unless text is exactly one line holding each fragment.
-func oneLineOn(t *testing.T, what, text string, fragments ...string) {
+// oneLineOn fails unless stderr is exactly one line holding each fragment.
+func oneLineOn(t *testing.T, stderr string, fragments ...string) {
 	t.Helper()
-	if strings.Count(text, "\n") != 1 || !strings.HasSuffix(text, "\n") {
-		t.Errorf("%s = %q; want one line", what, text)
+	if strings.Count(stderr, "\n") != 1 || !strings.HasSuffix(stderr, "\n") {
+		t.Errorf("stderr = %q; want one line", stderr)
 	}
 	for _, f := range fragments {
-		if !strings.Contains(text, f) {
-			t.Errorf("%s = %q; want it to hold %q", what, text, f)
+		if !strings.Contains(stderr, f) {
+			t.Errorf("stderr = %q; want it to hold %q", stderr, f)
 		}
 	}
 }
@@ -182,7 +182,7 @@ func TestVerifyInvalid(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := w.e.run("", tc.args...)
 			r.want(t, exitFail, tc.args...)
-			oneLineOn(t, "stderr", r.stderr, "entityauth verify: invalid: ", tc.want)
+			oneLineOn(t, r.stderr, "entityauth verify: invalid: ", tc.want)
 			if r.stdout != "" {
 				t.Errorf("stdout = %q; want nothing", r.stdout)
 			}
@@ -195,7 +195,7 @@ func TestVerifyInvalid(t *testing.T) {
 	args := []string{"verify", "--status-url", w.srv.URL, w.credential}
 	r := w.e.run("", args...)
 	r.want(t, exitFail, args...)
-	oneLineOn(t, "stderr", r.stderr, "revoked")
+	oneLineOn(t, r.stderr, "revoked")
 }
 
 // TestVerifyUsage: exit 2 for what the command line gets wrong.
@@ -230,12 +230,12 @@ func TestVerifyUnreachable(t *testing.T) {
 	args := []string{"verify", "--status-url", closed.URL, w.credential}
 	r := w.e.run("", args...)
 	r.want(t, exitTempFail, args...)
-	oneLineOn(t, "stderr", r.stderr, "status unavailable")
+	oneLineOn(t, r.stderr, "status unavailable")
 
 	args = []string{"verify", "--api-url", closed.URL, "--no-status", w.credential}
 	r = w.e.run("", args...)
 	r.want(t, exitTempFail, args...)
-	oneLineOn(t, "stderr", r.stderr, "DID resolver unavailable")
+	oneLineOn(t, r.stderr, "DID resolver unavailable")
 	assertNoSecrets(t, "output", r.stdout+r.stderr, w.srv.APIKey())
 
 	// A refused key is not temporary: the SSI layer's status and hint.
