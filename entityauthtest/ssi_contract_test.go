@@ -117,7 +117,8 @@ func validateSSI(t *testing.T, router routers.Router, x ssiExchange) (string, er
 func TestSSIContract(t *testing.T) {
 	router, doc := ssiRouter(t)
 	rec := &recorder{}
-	for _, scenario := range []func(*testing.T){TestSSILifecycle, TestSSIPagination, TestSSIAuthOrder, TestSSICredits, TestSSIPermissions, TestSSIValidation, TestSSIPresentations, TestSSIDIDTools} {
+	for _, scenario := range []func(*testing.T){TestSSILifecycle, TestSSIPagination, TestSSIAuthOrder, TestSSICredits, TestSSIPermissions, TestSSIValidation, TestSSIPresentations, TestSSIDIDTools,
+		TestSSIRegisterDIDV2, TestSSIIssueDIDJWT, TestSSICreatePresentation, TestSSIUsage} {
 		contractRecorder = rec
 		scenario(t)
 		contractRecorder = nil
@@ -142,6 +143,20 @@ func TestSSIContract(t *testing.T) {
 	}
 	if len(missing) > 0 {
 		t.Errorf("operations never answered: %v", missing)
+	}
+	// Every answer that the fake gives to the routes added for issue 19.
+	for op, codes := range map[string][]int{
+		"registerDIDV2":      {201, 400, 401, 404, 500},
+		"issueDIDJWT":        {201, 400, 401},
+		"createPresentation": {200, 400, 401, 404, 500},
+		"getUsage":           {200, 400, 401},
+		"getUsageDetail":     {200, 400, 401},
+	} {
+		for _, code := range codes {
+			if !seen[op][code] {
+				t.Errorf("%s never answered %d", op, code)
+			}
+		}
 	}
 	var report []string
 	for op, st := range seen {

@@ -27,6 +27,7 @@ type ssiState struct {
 	credOrder []string
 	templates map[string]*templateRecord
 	tmplOrder []string
+	usage     usageLog // the request log that GET /usage counts, ssi_usage.go
 }
 
 func newSSIState(opts Options) *ssiState {
@@ -195,6 +196,7 @@ func (h *ssiHandler) serve(w http.ResponseWriter, r *http.Request, op operation,
 		return
 	}
 	body := readBody(r)
+	s.logUsage(r, body)
 	cost, refused := s.guard(op, r, body)
 	if refused != nil {
 		_ = refused.write(w)
