@@ -8,17 +8,11 @@ import (
 	"testing"
 
 	"go.uber.org/goleak"
-
-	"github.com/entity-studio-go/entityauth/internal/testredis"
 )
 
-// TestMain fails the package's tests if any goroutine outlives them, then
-// stops the redis-server that the secret scan may have started.
+// TestMain fails the package's tests if any goroutine outlives them.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, goleak.Cleanup(func(code int) {
-		testredis.Stop()
-		os.Exit(code)
-	}))
+	goleak.VerifyTestMain(m)
 }
 
 // TestEveryPackageChecksLeaks fails if a directory of the module holds tests

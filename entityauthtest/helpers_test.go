@@ -67,11 +67,7 @@ func fetchToken(t *testing.T, s *entityauthtest.Server, tr tokenRequest) answer 
 
 func do(t *testing.T, s *entityauthtest.Server, req *http.Request) answer {
 	t.Helper()
-	client := s.Client()
-	if contractRecorder != nil {
-		client = &http.Client{Transport: contractRecorder.wrap(s.Transport())}
-	}
-	resp, err := client.Do(req)
+	resp, err := s.Client().Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
 	}

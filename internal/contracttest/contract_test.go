@@ -1,4 +1,4 @@
-package entityauthtest_test
+package contracttest
 
 import (
 	"bytes"
@@ -17,7 +17,7 @@ import (
 // tokenRoute loads spec/openapi.yaml and returns the route of the token endpoint.
 func tokenRoute(t *testing.T) *routers.Route {
 	t.Helper()
-	doc, err := openapi3.NewLoader().LoadFromFile("../spec/openapi.yaml")
+	doc, err := openapi3.NewLoader().LoadFromFile("../../spec/openapi.yaml")
 	if err != nil {
 		t.Fatalf("loading the spec: %v", err)
 	}

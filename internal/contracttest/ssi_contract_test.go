@@ -1,4 +1,4 @@
-package entityauthtest_test
+package contracttest
 
 import (
 	"bytes"
@@ -23,7 +23,7 @@ import (
 // with the spec's server replaced by any host.
 func ssiRouter(t *testing.T) (routers.Router, *openapi3.T) {
 	t.Helper()
-	doc, err := openapi3.NewLoader().LoadFromFile("../spec/ssi-api.yaml")
+	doc, err := openapi3.NewLoader().LoadFromFile("../../spec/ssi-api.yaml")
 	if err != nil {
 		t.Fatalf("loading the spec: %v", err)
 	}
@@ -194,8 +194,8 @@ func TestSSIContractRejectsUndeclared(t *testing.T) {
 			defer func() { contractRecorder = nil }()
 			tok := token(t, s, tokenRequest{})
 			s.Enqueue(entityauthtest.APIEndpoint, tt.fault)
-			callAPI(t, s, http.MethodGet, "/api/v1/did", tok)
-			callAPI(t, s, http.MethodGet, "/api/v1/did", tok) // the fake's own answer
+			getAPI(t, s, "/api/v1/did", tok)
+			getAPI(t, s, "/api/v1/did", tok) // the fake's own answer
 			if len(rec.got) != 2 {
 				t.Fatalf("recorded %d exchanges; want 2", len(rec.got))
 			}

@@ -1,4 +1,4 @@
-package entityauthtest_test
+package contracttest
 
 import (
 	"context"
@@ -185,14 +185,14 @@ func TestSSIPagination(t *testing.T) {
 	tok := token(t, s, tokenRequest{})
 	for _, tt := range tests {
 		for _, path := range []string{"/api/v1/did", "/api/v1/credential", "/api/v1/presentation/template"} {
-			a := callAPI(t, s, http.MethodGet, path+"?"+tt.query, tok)
+			a := getAPI(t, s, path+"?"+tt.query, tok)
 			want := `{"statusCode":400,"message":` + tt.want + `,"error":"Bad Request"}`
 			if a.status != 400 || a.body != want {
 				t.Errorf("GET %s?%s = %d %s; want 400 %s", path, tt.query, a.status, a.body, want)
 			}
 		}
 	}
-	if a := callAPI(t, s, http.MethodGet, "/api/v1/did?limit=100", tok); a.status != 200 {
+	if a := getAPI(t, s, "/api/v1/did?limit=100", tok); a.status != 200 {
 		t.Errorf("limit=100: %d %s; want 200", a.status, a.body)
 	}
 }
