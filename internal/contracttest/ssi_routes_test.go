@@ -1,4 +1,4 @@
-package entityauthtest_test
+package contracttest
 
 import (
 	"crypto/ed25519"
