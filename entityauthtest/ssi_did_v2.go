@@ -171,7 +171,7 @@ func validateRegisterV2(body jsObject) *jsonAnswer {
 			spec, isObj := cs.(map[string]any)
 			switch {
 			case !isObj && !isArray(cs):
-				v.add("%seach value in nested property clientSpec must be either object or array", p)
+				v.add("%s%s", p, "each value in nested property clientSpec must be either object or array")
 			case isObj && spec["type"] != "eth-personalSign" && spec["type"] != "cosmos-ADR036":
 				v.add("%sclientSpec.type must be one of the following values: eth-personalSign, cosmos-ADR036", p)
 			}

@@ -14,7 +14,7 @@ func TestUsageLogBounded(t *testing.T) {
 	s := NewServer(Options{})
 	defer s.Close()
 	for i := range maxUsageEntries + 10 {
-		s.logUsage(httptest.NewRequest(http.MethodGet, "/api/v1/did?page="+strconv.Itoa(i), nil), jsObject{})
+		s.logUsage(httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/api/v1/did?page="+strconv.Itoa(i), nil), jsObject{})
 	}
 	l := &s.ssi.usage
 	if len(l.entries) != maxUsageEntries || l.forgotten != 10 {
@@ -25,7 +25,7 @@ func TestUsageLogBounded(t *testing.T) {
 	}
 	long := "/api/v1/did?q=" + strings.Repeat("x", 1<<20)
 	for range 9 {
-		s.logUsage(httptest.NewRequest(http.MethodGet, long, nil), jsObject{})
+		s.logUsage(httptest.NewRequestWithContext(t.Context(), http.MethodGet, long, nil), jsObject{})
 	}
 	if l.bytes > maxUsageBytes {
 		t.Errorf("bytes = %d; want at most %d", l.bytes, maxUsageBytes)
