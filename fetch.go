@@ -13,12 +13,11 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"golang.org/x/oauth2"
 
 	"github.com/entity-studio-go/entityauth/gen"
+	"github.com/entity-studio-go/entityauth/internal/safetext"
 )
 
 // MaxResponseBytes caps every answer of the token endpoint that is read: a
@@ -352,24 +351,9 @@ func compactJSON(raw []byte) string {
 	return b.String()
 }
 
-// sanitize makes s printable on one line and cuts it to at most n bytes.
-func sanitize(s string, n int) string {
-	s = strings.Map(func(r rune) rune {
-		if r == utf8.RuneError || unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s)
-	s = strings.TrimSpace(s)
-	if len(s) > n {
-		cut := n
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "…"
-	}
-	return s
-}
+// sanitize makes s printable on one line and cuts it to at most n bytes
+// (see [safetext.Line]), as package ssi does with the SSI API's messages.
+func sanitize(s string, n int) string { return safetext.Line(s, n) }
 
 // redacted replaces secrets in everything this package prints or keeps.
 const redacted = "[REDACTED]"

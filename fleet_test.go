@@ -137,7 +137,7 @@ func checkFleet(t *testing.T, mode string, n int, r fleetResult) {
 // requests it made per virtual minute.
 func simulateFleet(t *testing.T, mode string, n int) fleetResult {
 	var r fleetResult
-	bubble(t, entityauthtest.Options{RateLimit: -1}, func(t *testing.T, srv *entityauthtest.Server) {
+	bubble(t, entityauthtest.Options{RateLimit: -1, MaxRecorded: 1 << 17}, func(t *testing.T, srv *entityauthtest.Server) { // every token request's time
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
 		cfg := configFor(srv)

@@ -11,25 +11,55 @@ import (
 	"strings"
 )
 
-// maxParsedBody is the largest request body whose JSON the fake checks;
-// larger bodies are ignored unread past it.
+// maxParsedBody is the largest request body to the token endpoint whose
+// JSON the fake checks; larger bodies are ignored unparsed, as the route
+// ignores every body.
 const maxParsedBody = 1 << 20
 
-// bodyParserError returns the message with which the real token server's
-// JSON body parser (Express's, in strict mode, which runs before the rate
-// limit and the route) refuses r's body, or "" when it accepts the body or
-// does not parse it. It reads r.Body and leaves a copy in its place.
-func bodyParserError(r *http.Request) string {
+// bodyParserError returns the answer with which the real servers' JSON body
+// parser (Express's, in strict mode, which runs before the middleware, the
+// rate limit and the route) refuses r's body, or nil when it accepts the
+// body or does not parse it (another Content-Type). It reads r.Body and
+// leaves what it read in its place.
+//
+// The SSI API's parser takes up to 10 MiB (express.json({limit: '10mb'}) in
+// src/main.ts). Past that, body-parser fails with a PayloadTooLargeError
+// (from the Content-Length alone, when it says so), which NestJS 9.4.3 does
+// not map to an HttpException (core/router/routes-resolver.js maps only
+// SyntaxError and URIError), so the service's AllExceptionsFilter
+// (src/utils/utils.ts) answers 500 with the error's name and text.
+func bodyParserError(r *http.Request, ep Endpoint) *jsonAnswer {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" || r.Body == nil {
-		return ""
+		return nil
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxParsedBody+1))
+	limit := int64(maxParsedBody)
+	if ep == APIEndpoint {
+		limit = maxSSIRequestBody
+		if r.ContentLength > limit {
+			return tooLarge(r)
+		}
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	if err != nil || len(body) > maxParsedBody {
-		return ""
+	switch {
+	case err != nil:
+		return nil
+	case int64(len(body)) > limit && ep == APIEndpoint:
+		return tooLarge(r)
+	case int64(len(body)) > limit:
+		return nil
 	}
-	return jsonParseError(body)
+	if msg := jsonParseError(body); msg != "" {
+		a := nestError(http.StatusBadRequest, msg)
+		return &a
+	}
+	return nil
+}
+
+// tooLarge is the SSI API's answer to a JSON body past its limit.
+func tooLarge(r *http.Request) *jsonAnswer {
+	return &jsonAnswer{status: http.StatusInternalServerError, body: newInternalBody(r.RequestURI, "PayloadTooLargeError", "request entity too large")}
 }
 
 // jsonParseError returns the SyntaxError message of Node 18's JSON.parse

@@ -44,7 +44,9 @@
 // the one app: what the real service keeps in its database, its vault and the
 // chain. It follows the real service's source (entity-ssi-api-service 3.7.0):
 //
-//   - Checks run in the real order: the JSON body parser; then the
+//   - Checks run in the real order: the JSON body parser (bodies up to
+//     10 MiB, the real limit; past it, the real 500 ["PayloadTooLargeError",
+//     "request entity too large", "Internal server error"]); then the
 //     middleware (no "Bearer " prefix: 401 ["Unauthorized","Please pass
 //     access token"]; a bad or expired JWT; a grant other than
 //     access_service_ssi, 400; no sessionId; the session gone, 401 ["Token
@@ -56,7 +58,10 @@
 //   - Credits: the DID and credential routes spend credits at the real
 //     prices (a GET 1, a create 7, a registration 10, …) when they succeed;
 //     [Options.Credits] sets a balance and [Server.CreditsUsed] reports the
-//     spending. A request the balance cannot pay for, or any after
+//     spending, exact once a call has returned. The check and the charge are
+//     one step, so concurrent requests never spend a balance twice (the real
+//     guard checks and charges apart). A request the balance cannot pay for,
+//     or any after
 //     [Server.SetCredits](false), gets 400 ["No credits found or credit
 //     exhausted. Please contact the admin"]. Presentation routes are free.
 //   - DIDs are Ed25519 keys from crypto/ed25519. A created DID is
@@ -137,7 +142,10 @@
 //		t.Errorf("token requests = %d; want 1", got)
 //	}
 //
-// Every request is recorded ([Server.Requests]). Tests inject failures by
+// Requests are recorded ([Server.Requests]): the latest 10,000 by default
+// (Options.MaxRecorded), each with its header capped, so that a server that
+// runs long stays small; [Server.TokenRequests] and [Server.APIRequests]
+// count them all. Tests inject failures by
 // queueing answers with [Server.Enqueue] (any status and body, a delay, a
 // dropped connection, a truncated or oversized body, Retry-After, a redirect)
 // and flip switches that model server-side events: [Server.DropSessions],
@@ -150,7 +158,8 @@
 // expiry, sessions and the rate-limit window follow the bubble's virtual time.
 //
 // The server never logs the API key or a token. Recorded requests do hold the
-// headers as sent, keys included: they are test data.
+// headers as sent (up to [MaxRecordedHeaderBytes]), keys included: they are
+// test data.
 //
 // The core API needs no *testing.T, so that programs (such as the entityauth
 // command's fake and demo) can serve it too.

@@ -75,7 +75,7 @@ func (f *Fault) replacesAnswer() bool {
 
 // serveFault answers r with f. limited and badBody are as for [Server.answer],
 // for faults that keep the normal answer.
-func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, f Fault, limited bool, badBody string) {
+func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, f Fault, limited bool, badBody *jsonAnswer) {
 	if f.Delay > 0 {
 		t := time.NewTimer(f.Delay)
 		defer t.Stop()

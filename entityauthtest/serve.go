@@ -15,9 +15,9 @@ import (
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	ep := endpointOf(r.Method, r.URL.Path)
-	var badBody string
+	var badBody *jsonAnswer
 	if ep != noEndpoint {
-		badBody = bodyParserError(r)
+		badBody = bodyParserError(r, ep)
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
@@ -32,14 +32,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.inflight.Add(1)
 	defer s.inflight.Done()
-	s.requests = append(s.requests, Request{
-		Method:     r.Method,
-		Path:       r.URL.Path,
-		RawQuery:   r.URL.RawQuery,
-		Header:     r.Header.Clone(),
-		Time:       now,
-		RemoteAddr: r.RemoteAddr,
-	})
+	rec := Request{Method: r.Method, Path: r.URL.Path, Time: now}
+	if s.requests.max > 0 {
+		rec.RawQuery, rec.Header, rec.RemoteAddr = r.URL.RawQuery, recordedHeader(r.Header), r.RemoteAddr
+	}
+	s.requests.add(rec)
 	down := s.down
 	var fault *Fault
 	limited := false
@@ -49,7 +46,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			fault = &f
 			s.queues[ep] = q[1:]
 		}
-		if ep == TokenEndpoint && badBody == "" {
+		if ep == TokenEndpoint && badBody == nil {
 			limited = s.limitedLocked(host, now)
 		}
 	}
@@ -73,12 +70,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.logf("%s %s: %d", r.Method, r.URL.Path, sw.status)
 }
 
-// answer gives r the real server's answer: the body parser's 400 when
-// badBody is set, else the rate limit's 429 when limited, else the route's.
-func (s *Server) answer(w http.ResponseWriter, r *http.Request, limited bool, badBody string) {
+// answer gives r the real server's answer: the body parser's refusal when
+// badBody is set (a 400 for JSON that does not parse, a 500 for a body past
+// the SSI API's limit), else the rate limit's 429 when limited, else the
+// route's.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, limited bool, badBody *jsonAnswer) {
 	switch {
-	case badBody != "":
-		_ = nestError(http.StatusBadRequest, badBody).write(w)
+	case badBody != nil:
+		_ = badBody.write(w)
 	case limited:
 		tooManyRequests(w)
 	default:

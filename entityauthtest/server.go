@@ -50,6 +50,11 @@ type Options struct {
 	// Logf, if set, receives one line per request. It never receives the
 	// API key or a token.
 	Logf func(format string, args ...any)
+	// MaxRecorded is how many requests [Server.Requests] keeps, the latest:
+	// 0 means [DefaultMaxRecorded], a negative value none, for a server that
+	// runs long (the entityauth fake command). [Server.TokenRequests] and
+	// [Server.APIRequests] count every request all the same.
+	MaxRecorded int
 }
 
 // A Server is a fake Entity Studio token service and SSI API. Create it with
@@ -75,7 +80,7 @@ type Server struct {
 	sessions map[string]session // by session ID; see claimsLocked
 	ssi      *ssiState          // the SSI API's state, ssi_state.go
 	queues   [2][]Fault
-	requests []Request
+	requests requestLog
 	counters map[string]*rateCounter
 	closed   bool
 
@@ -147,6 +152,7 @@ func start(opts Options, ln net.Listener, tr *http.Transport) *Server {
 		key:       opts.APIKey,
 		sessions:  make(map[string]session),
 		counters:  make(map[string]*rateCounter),
+		requests:  newRequestLog(opts.MaxRecorded),
 		done:      make(chan struct{}),
 		served:    make(chan struct{}),
 		transport: tr,

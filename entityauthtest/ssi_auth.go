@@ -119,38 +119,47 @@ func (s *Server) authenticate(r *http.Request) (caller, *jsonAnswer) {
 
 // guard runs the route's guards after the middleware: the credit check
 // (ReduceCreditGuard, which the real controllers list before AccessGuard)
-// and the permission check. It returns the credits the request will cost
-// if it succeeds, or the refusal.
+// and the permission check. It charges the credits that the request costs
+// at once, in the same critical section as the check, so that concurrent
+// requests cannot spend one balance twice; serve refunds them when the
+// request fails. It returns the cost charged, or the refusal.
 func (s *Server) guard(op operation, r *http.Request, body jsObject) (int, *jsonAnswer) {
 	cost := 0
 	if op.credits {
 		cost = creditCost(r.Method, r.URL.Path, body)
-		s.mu.Lock()
-		left := s.ssi.credits
-		if s.noCredit {
-			left = 0
-		}
-		s.mu.Unlock()
-		if left != unlimitedCredits && (left <= 0 || left < cost) {
-			a := nestError(http.StatusBadRequest, []string{msgNoCredits})
-			return 0, &a
-		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	left := s.ssi.credits
+	if s.noCredit {
+		left = 0
+	}
+	if op.credits && left != unlimitedCredits && (left <= 0 || left < cost) {
+		a := nestError(http.StatusBadRequest, []string{msgNoCredits})
+		return 0, &a
 	}
 	if op.access != "" && !slices.Contains(apiKeyAccess, op.access) {
 		a := nestError(http.StatusForbidden, []string{msgNoPermission})
 		return 0, &a
 	}
+	s.ssi.creditsUsed += cost
+	if left != unlimitedCredits {
+		s.ssi.credits -= cost
+	}
 	return cost, nil
 }
 
-// spend deducts cost after a successful answer, as the real guard does when
-// the response finishes with a status below 400.
-func (s *Server) spend(cost int) {
+// refund gives back the credits that guard charged for a request that
+// failed: the real guard charges only an answer below 400.
+func (s *Server) refund(cost int) {
+	if cost == 0 {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.ssi.creditsUsed += cost
+	s.ssi.creditsUsed -= cost
 	if s.ssi.credits != unlimitedCredits {
-		s.ssi.credits = max(s.ssi.credits-cost, 0)
+		s.ssi.credits += cost
 	}
 }
 

@@ -202,14 +202,22 @@ func (h *ssiHandler) IssueCredential(w http.ResponseWriter, r *http.Request) {
 		if hasSchema {
 			return badRequest("HID-SSI-SDK:: Error: could not resolve schema " + schemaID + " (entityauthtest models no schemas)")
 		}
+		// Without a schemaId, the DTO checks type and schemaContext only when
+		// schemaId is undefined: with "schemaId": null they may be anything,
+		// and the SDK fails to build the credential.
+		typeList, isList := body.get("type").([]any)
+		schemaContext, isCtx := body.get("schemaContext").([]any)
+		if !isList || !isCtx {
+			return badRequest("HID-SSI-SDK:: Error: Could not create credential, error = TypeError: type and schemaContext must be arrays when schemaId is not given (entityauthtest)")
+		}
 		types := []string{"VerifiableCredential"}
-		for _, t := range body.get("type").([]any) {
+		for _, t := range typeList {
 			if ts, ok := t.(string); ok && ts != "VerifiableCredential" {
 				types = append(types, ts)
 			}
 		}
 		ctx := []any{credentialsContext, credStatusContext}
-		ctx = append(ctx, body.get("schemaContext").([]any)...)
+		ctx = append(ctx, schemaContext...)
 		ctx = append(ctx, ed25519Context)
 
 		key := newKey() // the credential id is a key, as hs-ssi-sdk makes it
@@ -354,6 +362,12 @@ func (h *ssiHandler) UpdateCredentialStatus(w http.ResponseWriter, r *http.Reque
 		if rec == nil || rec.status == nil {
 			return badRequest("HID-SSI-SDK:: Error: credential status of " + id + " not found on chain")
 		}
+		if !s.controlsLocked(rec.issuerDID, strings.SplitN(vmid, "#", 2)[0]) {
+			// hid-ssi-js-sdk vc.ts updateCredentialStatus: the method's DID must
+			// be a controller of the credential's issuer, else it throws, and the
+			// service answers its message as a 400.
+			return badRequest("HID-SSI-SDK:: Error: params.verificationMethodId does not belong to issuerDid")
+		}
 		st := rec.status
 		cur := map[bool]string{true: "SUSPEND", false: "LIVE"}[st.suspended]
 		switch {
@@ -371,6 +385,29 @@ func (h *ssiHandler) UpdateCredentialStatus(w http.ResponseWriter, r *http.Reque
 		st.proofValue = sign(s.ssi.dids[rec.issuerDID].key, st.hash+status)
 		return ok(http.StatusOK, rec.chain())
 	})
+}
+
+// controlsLocked reports whether did is a controller of the DID document
+// that the chain holds for issuer (a DID controls its own document unless the
+// document says otherwise). s.mu must be held.
+func (s *Server) controlsLocked(issuer, did string) bool {
+	rec := s.ssi.dids[issuer]
+	if rec == nil {
+		return false
+	}
+	doc := rawMap(rec.onChain)
+	switch c := doc["controller"].(type) {
+	case []any:
+		for _, x := range c {
+			if x == did {
+				return true
+			}
+		}
+		return false
+	case string:
+		return c == did
+	}
+	return did == issuer
 }
 
 // RegisterCredentialStatus answers POST /api/v1/credential/status/register:

@@ -318,7 +318,8 @@ func (h *ssiHandler) RegisterDID(w http.ResponseWriter, r *http.Request) {
 // registerBySignInfos registers with the caller's signatures: each must be
 // the fake's own proof value (see sign) over the document, by a key in it.
 func (h *ssiHandler) registerBySignInfos(r *http.Request, rec *didRecord, doc map[string]any, body jsObject) jsonAnswer {
-	for _, si := range body.get("signInfos").([]any) {
+	infos, _ := body.get("signInfos").([]any) // RegisterDID checked that it is a list
+	for _, si := range infos {
 		info, _ := si.(map[string]any)
 		id, _ := info["verification_method_id"].(string)
 		sig, _ := info["signature"].(string)

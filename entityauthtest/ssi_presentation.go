@@ -257,7 +257,11 @@ func (h *ssiHandler) CreatePresentationRequest(w http.ResponseWriter, r *http.Re
 			return badRequest("templeteId : " + tid + " not found")
 		}
 		h.s.mu.Lock()
-		t := h.s.ssi.templates[tid]
+		var t *templateRecord
+		if cur := h.s.ssi.templates[tid]; cur != nil {
+			copied := *cur // under the lock: an update may replace its fields
+			t = &copied
+		}
 		h.s.mu.Unlock()
 		if t == nil {
 			return jsonAnswer{status: http.StatusInternalServerError, body: newInternalBody(r.RequestURI, "TypeError", "Cannot set properties of null (setting 'challenge')")}

@@ -178,7 +178,9 @@ func (s *Server) mountSSI(mux *http.ServeMux) {
 }
 
 // CreditsUsed returns the credits that the SSI API has charged so far, at
-// the real service's prices, for requests that it answered with success.
+// the real service's prices, for requests that it answered with success. It
+// is exact as soon as a call has returned: a request is charged before it is
+// answered (and while it is being served, refunded if it fails).
 func (s *Server) CreditsUsed() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -203,14 +205,15 @@ func (h *ssiHandler) serve(w http.ResponseWriter, r *http.Request, op operation,
 		return
 	}
 	a := fn(c, body)
+	if a.status >= 400 {
+		s.refund(cost) // before the answer, so that CreditsUsed is exact once the caller has it
+	}
 	if _, empty := a.body.(noBody); empty {
 		// Nest sends nothing for a handler's null.
 		w.WriteHeader(a.status)
 		return
 	}
-	if err := a.write(w); err == nil && a.status < 400 && op.credits {
-		s.spend(cost)
-	}
+	_ = a.write(w)
 }
 
 // paramError answers requests whose query the generated wrapper could not

@@ -14,6 +14,7 @@ import (
 
 	"github.com/entity-studio-go/entityauth/gen/ssiapi"
 	"github.com/entity-studio-go/entityauth/internal/loopback"
+	"github.com/entity-studio-go/entityauth/internal/safetext"
 )
 
 // DefaultBaseURL is the production SSI API. Tenant hosts
@@ -23,6 +24,8 @@ const DefaultBaseURL = "https://api.entity.hypersign.id"
 
 // MaxResponseBytes caps every answer that a Client reads: 10 MiB, the request
 // size limit of the SSI API itself. A longer answer fails with [ErrBodyTooLarge].
+// A longer request body gets an [ErrServer] from the SSI API (500
+// "PayloadTooLargeError", "request entity too large").
 const MaxResponseBytes = 10 << 20
 
 // ErrInsecureURL means that the base URL given to [NewClient] is neither https
@@ -30,7 +33,17 @@ const MaxResponseBytes = 10 << 20
 // text. No connection is made.
 var ErrInsecureURL = errors.New("entityauth: ssi: insecure base URL")
 
-// Client calls the SSI API. It is safe for concurrent use.
+// ErrNoClient means that a method was called on a nil or zero [Client], one
+// that [NewClient] did not make. No request is sent.
+var ErrNoClient = errors.New("entityauth: ssi: Client not made by NewClient")
+
+// ErrInvalidID means that an id, DID or hash given to a method is empty, "."
+// or "..": in a URL path, such a segment would send the request to another
+// route (GET /credential/. is GET /credential/, the list). No request is sent.
+var ErrInvalidID = errors.New("entityauth: ssi: invalid id")
+
+// Client calls the SSI API. It is safe for concurrent use. Make it with
+// [NewClient]: the methods of a nil or zero Client return [ErrNoClient].
 type Client struct {
 	api *ssiapi.Client
 }
@@ -64,21 +77,45 @@ func NewClient(baseURL string, hc *http.Client) (*Client, error) {
 }
 
 // Raw returns the generated client that c uses, for the operations of
-// spec/ssi-api.yaml that c does not wrap or for request editors. Answers read
-// through it are not capped and their errors are not typed.
-func (c *Client) Raw() *ssiapi.Client { return c.api }
+// spec/ssi-api.yaml that c does not wrap or for request editors; nil for a
+// nil or zero Client. Answers read through it are not capped and their errors
+// are not typed.
+func (c *Client) Raw() *ssiapi.Client {
+	if c == nil {
+		return nil
+	}
+	return c.api
+}
 
-// result makes the call and reads its answer: the operation's success status decodes into a T, any
-// other status becomes an [*Error]. It closes the body.
-func result[T any](op string, want int, call func() (*http.Response, error)) (*T, error) {
+// ready returns [ErrNoClient] for a Client that NewClient did not make.
+func (c *Client) ready(op string) error {
+	if c == nil || c.api == nil {
+		return fmt.Errorf("%w: %s", ErrNoClient, op)
+	}
+	return nil
+}
+
+// checkID returns [ErrInvalidID] when id would be a dot segment, or an empty
+// one, in the operation's path.
+func checkID(op, name, id string) error {
+	switch id {
+	case "", ".", "..":
+		return fmt.Errorf("%w: %s: %s %q is empty or a dot segment, which would reach another route", ErrInvalidID, op, name, id)
+	}
+	return nil
+}
+
+// result makes the call and reads its answer: the operation's success status
+// decodes into a T, any other status becomes an [*Error]. It closes the body.
+func result[T any](c *Client, op string, want int, call func() (*http.Response, error)) (*T, error) {
 	var v *T
-	err := readAnswer(op, call, func(status int, body []byte) error {
+	err := c.readAnswer(op, call, func(status int, body []byte, secret string) error {
 		if status != want {
-			return ParseError(op, status, body)
+			return parseError(op, status, body, secret)
 		}
 		v = new(T)
 		if err := json.Unmarshal(body, v); err != nil {
-			return fmt.Errorf("%w: %s: %d answer: %w", ErrInvalidResponse, op, status, err)
+			return decodeError(op, status, err, secret)
 		}
 		return nil
 	})
@@ -86,6 +123,14 @@ func result[T any](op string, want int, call func() (*http.Response, error)) (*T
 		return nil, err
 	}
 	return v, nil
+}
+
+// decodeError is the [ErrInvalidResponse] of an answer that did not decode.
+// The decoder's message may quote the answer (a date that does not parse,
+// say), so it is redacted, sanitized and cut as an [*Error]'s messages are,
+// and not wrapped.
+func decodeError(op string, status int, err error, secret string) error {
+	return fmt.Errorf("%w: %s: %d answer: %s", ErrInvalidResponse, op, status, safetext.Line(redact(err.Error(), secret), maxMessageBytes))
 }
 
 // bodyBuffers holds the buffers that answers are read into, so that a call
@@ -96,9 +141,13 @@ var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 const maxPooledBuffer = 1 << 20
 
 // readAnswer makes the call, reads at most [MaxResponseBytes] of the answer's
-// body, closes it, and passes the status and the body to use. The body is
-// only valid during use: nothing may keep it, or a slice of it.
-func readAnswer(op string, call func() (*http.Response, error), use func(status int, body []byte) error) error {
+// body, closes it, and passes the status, the body and the access token sent
+// (which use must keep out of any error) to use. The body is only valid during
+// use: nothing may keep it, or a slice of it.
+func (c *Client) readAnswer(op string, call func() (*http.Response, error), use func(status int, body []byte, secret string) error) error {
+	if err := c.ready(op); err != nil {
+		return err
+	}
 	resp, err := call()
 	if err != nil {
 		return fmt.Errorf("entityauth: ssi: %s: %w", op, err)
@@ -120,13 +169,12 @@ func readAnswer(op string, call func() (*http.Response, error), use func(status 
 	if buf.Len() > MaxResponseBytes {
 		return fmt.Errorf("%w: %s: %d answer", ErrBodyTooLarge, op, resp.StatusCode)
 	}
-	err = use(resp.StatusCode, buf.Bytes())
-	var e *Error
-	if errors.As(err, &e) && resp.Request != nil {
-		// A server that echoes the token sent must not put it in an error.
-		e.redact(strings.TrimSpace(strings.TrimPrefix(resp.Request.Header.Get("Authorization"), "Bearer ")))
+	// A server that echoes the token sent must not put it in an error.
+	var secret string
+	if resp.Request != nil {
+		secret = strings.TrimSpace(strings.TrimPrefix(resp.Request.Header.Get("Authorization"), "Bearer "))
 	}
-	return err
+	return use(resp.StatusCode, buf.Bytes(), secret)
 }
 
 // pageParams turns page and limit into the optional query values; zero leaves
@@ -146,48 +194,51 @@ func pageParams(page, limit int) (p *ssiapi.Page, l *ssiapi.Limit) {
 // DID, use [Client.DIDs].
 func (c *Client) ListDIDs(ctx context.Context, page, limit int) (*ssiapi.DIDList, error) {
 	p, l := pageParams(page, limit)
-	return result[ssiapi.DIDList]("listDIDs", http.StatusOK, func() (*http.Response, error) { return c.api.ListDIDs(ctx, &ssiapi.ListDIDsParams{Page: p, Limit: l}) })
+	return result[ssiapi.DIDList](c, "listDIDs", http.StatusOK, func() (*http.Response, error) { return c.api.ListDIDs(ctx, &ssiapi.ListDIDsParams{Page: p, Limit: l}) })
 }
 
 // ResolveDID resolves did. An unknown DID resolves to an empty document with
 // nil metadata, not to an error; a DID that is created but not registered has
 // nil metadata too.
 func (c *Client) ResolveDID(ctx context.Context, did string) (*ssiapi.ResolvedDID, error) {
-	return result[ssiapi.ResolvedDID]("resolveDID", http.StatusOK, func() (*http.Response, error) { return c.api.ResolveDID(ctx, did) })
+	if err := checkID("resolveDID", "did", did); err != nil {
+		return nil, err
+	}
+	return result[ssiapi.ResolvedDID](c, "resolveDID", http.StatusOK, func() (*http.Response, error) { return c.api.ResolveDID(ctx, did) })
 }
 
 // CreateDID creates a DID and its keys; it is not on chain until
 // [Client.RegisterDID].
 func (c *Client) CreateDID(ctx context.Context, req ssiapi.CreateDIDRequest) (*ssiapi.CreatedDID, error) {
-	return result[ssiapi.CreatedDID]("createDID", http.StatusCreated, func() (*http.Response, error) { return c.api.CreateDID(ctx, req) })
+	return result[ssiapi.CreatedDID](c, "createDID", http.StatusCreated, func() (*http.Response, error) { return c.api.CreateDID(ctx, req) })
 }
 
 // RegisterDID registers a DID on chain. When the app has a fee grant the
 // answer says UNREGISTRED with an empty transaction hash: the transaction is queued.
 func (c *Client) RegisterDID(ctx context.Context, req ssiapi.RegisterDIDRequest) (*ssiapi.RegisteredDID, error) {
-	return result[ssiapi.RegisteredDID]("registerDID", http.StatusCreated, func() (*http.Response, error) { return c.api.RegisterDID(ctx, req) })
+	return result[ssiapi.RegisteredDID](c, "registerDID", http.StatusCreated, func() (*http.Response, error) { return c.api.RegisterDID(ctx, req) })
 }
 
 // UpdateDID updates, renames or deactivates a registered DID.
 func (c *Client) UpdateDID(ctx context.Context, req ssiapi.UpdateDIDRequest) (*ssiapi.UpdatedDID, error) {
-	return result[ssiapi.UpdatedDID]("updateDID", http.StatusOK, func() (*http.Response, error) { return c.api.UpdateDID(ctx, req) })
+	return result[ssiapi.UpdatedDID](c, "updateDID", http.StatusOK, func() (*http.Response, error) { return c.api.UpdateDID(ctx, req) })
 }
 
 // AddVerificationMethod returns the DID document with one more verification
 // method. Nothing changes on chain.
 func (c *Client) AddVerificationMethod(ctx context.Context, req ssiapi.AddVerificationMethodRequest) (*ssiapi.DIDDocument, error) {
-	return result[ssiapi.DIDDocument]("addVerificationMethod", http.StatusCreated, func() (*http.Response, error) { return c.api.AddVerificationMethod(ctx, req) })
+	return result[ssiapi.DIDDocument](c, "addVerificationMethod", http.StatusCreated, func() (*http.Response, error) { return c.api.AddVerificationMethod(ctx, req) })
 }
 
 // SignDIDAuth signs a DID document with the stored key of one of the app's DIDs.
 func (c *Client) SignDIDAuth(ctx context.Context, req ssiapi.SignDIDRequest) (*ssiapi.SignedDIDDocument, error) {
-	return result[ssiapi.SignedDIDDocument]("signDIDAuth", http.StatusCreated, func() (*http.Response, error) { return c.api.SignDIDAuth(ctx, req) })
+	return result[ssiapi.SignedDIDDocument](c, "signDIDAuth", http.StatusCreated, func() (*http.Response, error) { return c.api.SignDIDAuth(ctx, req) })
 }
 
 // VerifyDIDAuth verifies a signed DID document. Tokens minted from an API key
 // lack the permission it needs and get [ErrPermissionDenied].
 func (c *Client) VerifyDIDAuth(ctx context.Context, req ssiapi.VerifyDIDRequest) (*ssiapi.DIDVerification, error) {
-	return result[ssiapi.DIDVerification]("verifyDIDAuth", http.StatusCreated, func() (*http.Response, error) { return c.api.VerifyDIDAuth(ctx, req) })
+	return result[ssiapi.DIDVerification](c, "verifyDIDAuth", http.StatusCreated, func() (*http.Response, error) { return c.api.VerifyDIDAuth(ctx, req) })
 }
 
 // ListCredentials returns one page of the app's credentials, newest first,
@@ -199,39 +250,45 @@ func (c *Client) ListCredentials(ctx context.Context, page, limit int, issuerDID
 	if issuerDID != "" {
 		params.IssuerDid = &issuerDID
 	}
-	return result[ssiapi.CredentialList]("listCredentials", http.StatusOK, func() (*http.Response, error) { return c.api.ListCredentials(ctx, params) })
+	return result[ssiapi.CredentialList](c, "listCredentials", http.StatusOK, func() (*http.Response, error) { return c.api.ListCredentials(ctx, params) })
 }
 
 // GetCredential returns a credential's metadata and status. With
 // retrieveCredential, it also returns the credential document, if the
 // credential was issued with persist.
 func (c *Client) GetCredential(ctx context.Context, id string, retrieveCredential bool) (*ssiapi.Credential, error) {
-	return result[ssiapi.Credential]("getCredential", http.StatusOK, func() (*http.Response, error) {
+	if err := checkID("getCredential", "id", id); err != nil {
+		return nil, err
+	}
+	return result[ssiapi.Credential](c, "getCredential", http.StatusOK, func() (*http.Response, error) {
 		return c.api.GetCredential(ctx, id, &ssiapi.GetCredentialParams{RetrieveCredential: &retrieveCredential})
 	})
 }
 
 // IssueCredential issues a verifiable credential.
 func (c *Client) IssueCredential(ctx context.Context, req ssiapi.IssueCredentialRequest) (*ssiapi.IssuedCredential, error) {
-	return result[ssiapi.IssuedCredential]("issueCredential", http.StatusCreated, func() (*http.Response, error) { return c.api.IssueCredential(ctx, req) })
+	return result[ssiapi.IssuedCredential](c, "issueCredential", http.StatusCreated, func() (*http.Response, error) { return c.api.IssueCredential(ctx, req) })
 }
 
 // UpdateCredentialStatus suspends, revokes or reinstates the credential id and
 // returns its status as the chain now holds it. A revoked credential cannot
 // change again: that is an [ErrValidation].
 func (c *Client) UpdateCredentialStatus(ctx context.Context, id string, req ssiapi.UpdateCredentialStatusRequest) (*ssiapi.CredentialStatus, error) {
-	return result[ssiapi.CredentialStatus]("updateCredentialStatus", http.StatusOK, func() (*http.Response, error) { return c.api.UpdateCredentialStatus(ctx, id, req) })
+	if err := checkID("updateCredentialStatus", "id", id); err != nil {
+		return nil, err
+	}
+	return result[ssiapi.CredentialStatus](c, "updateCredentialStatus", http.StatusOK, func() (*http.Response, error) { return c.api.UpdateCredentialStatus(ctx, id, req) })
 }
 
 // RegisterCredentialStatus registers on chain the status of a credential that
 // was issued without registering it.
 func (c *Client) RegisterCredentialStatus(ctx context.Context, req ssiapi.RegisterCredentialStatusRequest) (*ssiapi.TransactionHash, error) {
-	return result[ssiapi.TransactionHash]("registerCredentialStatus", http.StatusCreated, func() (*http.Response, error) { return c.api.RegisterCredentialStatus(ctx, req) })
+	return result[ssiapi.TransactionHash](c, "registerCredentialStatus", http.StatusCreated, func() (*http.Response, error) { return c.api.RegisterCredentialStatus(ctx, req) })
 }
 
 // CreatePresentationTemplate stores a presentation template.
 func (c *Client) CreatePresentationTemplate(ctx context.Context, req ssiapi.PresentationTemplateRequest) (*ssiapi.PresentationTemplate, error) {
-	return result[ssiapi.PresentationTemplate]("createPresentationTemplate", http.StatusCreated, func() (*http.Response, error) { return c.api.CreatePresentationTemplate(ctx, req) })
+	return result[ssiapi.PresentationTemplate](c, "createPresentationTemplate", http.StatusCreated, func() (*http.Response, error) { return c.api.CreatePresentationTemplate(ctx, req) })
 }
 
 // ListPresentationTemplates returns one page of the app's presentation
@@ -239,32 +296,38 @@ func (c *Client) CreatePresentationTemplate(ctx context.Context, req ssiapi.Pres
 // template, use [Client.PresentationTemplates].
 func (c *Client) ListPresentationTemplates(ctx context.Context, page, limit int) (*ssiapi.PresentationTemplateList, error) {
 	p, l := pageParams(page, limit)
-	return result[ssiapi.PresentationTemplateList]("listPresentationTemplates", http.StatusOK, func() (*http.Response, error) {
+	return result[ssiapi.PresentationTemplateList](c, "listPresentationTemplates", http.StatusOK, func() (*http.Response, error) {
 		return c.api.ListPresentationTemplates(ctx, &ssiapi.ListPresentationTemplatesParams{Page: p, Limit: l})
 	})
 }
 
 // GetPresentationTemplate returns the presentation template id.
 func (c *Client) GetPresentationTemplate(ctx context.Context, id string) (*ssiapi.PresentationTemplate, error) {
-	return result[ssiapi.PresentationTemplate]("getPresentationTemplate", http.StatusOK, func() (*http.Response, error) { return c.api.GetPresentationTemplate(ctx, id) })
+	if err := checkID("getPresentationTemplate", "id", id); err != nil {
+		return nil, err
+	}
+	return result[ssiapi.PresentationTemplate](c, "getPresentationTemplate", http.StatusOK, func() (*http.Response, error) { return c.api.GetPresentationTemplate(ctx, id) })
 }
 
 // UpdatePresentationTemplate replaces the presentation template id. When no
 // template of the app has that id, the server answers 200 with an empty body;
 // UpdatePresentationTemplate reports it as an [*Error] that matches [ErrNotFound].
 func (c *Client) UpdatePresentationTemplate(ctx context.Context, id string, req ssiapi.PresentationTemplateRequest) (*ssiapi.PresentationTemplate, error) {
+	if err := checkID("updatePresentationTemplate", "id", id); err != nil {
+		return nil, err
+	}
 	const op = "updatePresentationTemplate"
 	var v *ssiapi.PresentationTemplate
-	err := readAnswer(op, func() (*http.Response, error) { return c.api.UpdatePresentationTemplate(ctx, id, req) }, func(status int, body []byte) error {
+	err := c.readAnswer(op, func() (*http.Response, error) { return c.api.UpdatePresentationTemplate(ctx, id, req) }, func(status int, body []byte, secret string) error {
 		if status != http.StatusOK {
-			return ParseError(op, status, body)
+			return parseError(op, status, body, secret)
 		}
 		if len(bytes.TrimSpace(body)) == 0 {
-			return &Error{Operation: op, StatusCode: status, Messages: []string{noTemplateMatchText}}
+			return &Error{Operation: op, StatusCode: status, Messages: []string{noTemplateMatchText}, emptyUpdate: true}
 		}
 		v = new(ssiapi.PresentationTemplate)
 		if err := json.Unmarshal(body, v); err != nil {
-			return fmt.Errorf("%w: %s: %d answer: %w", ErrInvalidResponse, op, status, err)
+			return decodeError(op, status, err, secret)
 		}
 		return nil
 	})
@@ -277,19 +340,22 @@ func (c *Client) UpdatePresentationTemplate(ctx context.Context, id string, req 
 // DeletePresentationTemplate deletes the presentation template id and
 // returns it as it was.
 func (c *Client) DeletePresentationTemplate(ctx context.Context, id string) (*ssiapi.PresentationTemplate, error) {
-	return result[ssiapi.PresentationTemplate]("deletePresentationTemplate", http.StatusOK, func() (*http.Response, error) { return c.api.DeletePresentationTemplate(ctx, id) })
+	if err := checkID("deletePresentationTemplate", "id", id); err != nil {
+		return nil, err
+	}
+	return result[ssiapi.PresentationTemplate](c, "deletePresentationTemplate", http.StatusOK, func() (*http.Response, error) { return c.api.DeletePresentationTemplate(ctx, id) })
 }
 
 // CreatePresentationRequest returns a presentation request built from a
 // template, to send to the holder. The server stores nothing.
 func (c *Client) CreatePresentationRequest(ctx context.Context, req ssiapi.NewPresentationRequest) (*ssiapi.PresentationRequest, error) {
-	return result[ssiapi.PresentationRequest]("createPresentationRequest", http.StatusCreated, func() (*http.Response, error) { return c.api.CreatePresentationRequest(ctx, req) })
+	return result[ssiapi.PresentationRequest](c, "createPresentationRequest", http.StatusCreated, func() (*http.Response, error) { return c.api.CreatePresentationRequest(ctx, req) })
 }
 
 // VerifyPresentation verifies a verifiable presentation. The real server
 // reports most failed verifications as an [ErrServer] with the SDK's message.
 func (c *Client) VerifyPresentation(ctx context.Context, req ssiapi.VerifyPresentationRequest) (*ssiapi.PresentationVerification, error) {
-	return result[ssiapi.PresentationVerification]("verifyPresentation", http.StatusCreated, func() (*http.Response, error) { return c.api.VerifyPresentation(ctx, req) })
+	return result[ssiapi.PresentationVerification](c, "verifyPresentation", http.StatusCreated, func() (*http.Response, error) { return c.api.VerifyPresentation(ctx, req) })
 }
 
 // The page and limit that the /status routes get when the caller passes zero:
@@ -316,8 +382,11 @@ func statusPage(page, limit int) (int, int) {
 // defaults of the other lists. Tokens minted
 // from an API key lack the permission it needs and get [ErrPermissionDenied].
 func (c *Client) GetSSIStatus(ctx context.Context, id string, page, limit int) (*ssiapi.TransactionStatusList, error) {
+	if err := checkID("getSSIStatus", "id", id); err != nil {
+		return nil, err
+	}
 	page, limit = statusPage(page, limit)
-	return result[ssiapi.TransactionStatusList]("getSSIStatus", http.StatusOK, func() (*http.Response, error) {
+	return result[ssiapi.TransactionStatusList](c, "getSSIStatus", http.StatusOK, func() (*http.Response, error) {
 		return c.api.GetSSIStatus(ctx, id, &ssiapi.GetSSIStatusParams{Page: page, Limit: limit})
 	})
 }
@@ -327,8 +396,11 @@ func (c *Client) GetSSIStatus(ctx context.Context, id string, page, limit int) (
 // defaults of the other lists. Tokens minted from an API key
 // lack the permission it needs and get [ErrPermissionDenied].
 func (c *Client) GetTransactionStatus(ctx context.Context, hash string, page, limit int) (*ssiapi.TransactionStatusList, error) {
+	if err := checkID("getTransactionStatus", "hash", hash); err != nil {
+		return nil, err
+	}
 	page, limit = statusPage(page, limit)
-	return result[ssiapi.TransactionStatusList]("getTransactionStatus", http.StatusOK, func() (*http.Response, error) {
+	return result[ssiapi.TransactionStatusList](c, "getTransactionStatus", http.StatusOK, func() (*http.Response, error) {
 		return c.api.GetTransactionStatus(ctx, hash, &ssiapi.GetTransactionStatusParams{Page: page, Limit: limit})
 	})
 }

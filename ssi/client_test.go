@@ -286,3 +286,86 @@ func TestThroughConfigClient(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestZeroClient: the methods of a nil or zero Client return ErrNoClient, and
+// the iterators yield it, instead of panicking.
+func TestZeroClient(t *testing.T) {
+	for name, c := range map[string]*ssi.Client{"zero": {}, "nil": nil} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := c.ListDIDs(t.Context(), 0, 0); !errors.Is(err, ssi.ErrNoClient) {
+				t.Errorf("ListDIDs error = %v; want ErrNoClient", err)
+			}
+			if _, err := c.UpdatePresentationTemplate(t.Context(), "63fac3af702a991edd3e034f", ssiapi.PresentationTemplateRequest{}); !errors.Is(err, ssi.ErrNoClient) {
+				t.Errorf("UpdatePresentationTemplate error = %v; want ErrNoClient", err)
+			}
+			for _, err := range c.DIDs(t.Context()) {
+				if !errors.Is(err, ssi.ErrNoClient) {
+					t.Errorf("DIDs yielded error %v; want ErrNoClient", err)
+				}
+			}
+			if c.Raw() != nil {
+				t.Errorf("Raw() = %v; want nil", c.Raw())
+			}
+		})
+	}
+}
+
+// TestDotSegmentIDs: an id that is empty, "." or ".." would make another
+// route's path (GET /credential/. is GET /credential/, the list, which
+// decodes into a zero Credential): every method that takes an id refuses
+// it before sending anything.
+func TestDotSegmentIDs(t *testing.T) {
+	s := newServer(t, answer(http.StatusOK, `{"totalCount":1,"data":[{"credentialId":"vc:hid:testnet:z1","createdAt":"2025-11-19T07:47:15.632Z"}]}`))
+	c := newClient(t, s)
+	ctx := t.Context()
+	for _, id := range []string{"", ".", ".."} {
+		calls := map[string]func() error{
+			"ResolveDID":    func() error { _, err := c.ResolveDID(ctx, id); return err },
+			"GetCredential": func() error { _, err := c.GetCredential(ctx, id, false); return err },
+			"UpdateCredentialStatus": func() error {
+				_, err := c.UpdateCredentialStatus(ctx, id, ssiapi.UpdateCredentialStatusRequest{})
+				return err
+			},
+			"GetPresentationTemplate": func() error { _, err := c.GetPresentationTemplate(ctx, id); return err },
+			"UpdatePresentationTemplate": func() error {
+				_, err := c.UpdatePresentationTemplate(ctx, id, ssiapi.PresentationTemplateRequest{})
+				return err
+			},
+			"DeletePresentationTemplate": func() error { _, err := c.DeletePresentationTemplate(ctx, id); return err },
+			"GetSSIStatus":               func() error { _, err := c.GetSSIStatus(ctx, id, 0, 0); return err },
+			"GetTransactionStatus":       func() error { _, err := c.GetTransactionStatus(ctx, id, 0, 0); return err },
+		}
+		for name, call := range calls {
+			if err := call(); !errors.Is(err, ssi.ErrInvalidID) {
+				t.Errorf("%s(%q) error = %v; want ErrInvalidID", name, id, err)
+			}
+		}
+	}
+	if reqs := s.requests(); len(reqs) != 0 {
+		t.Errorf("the server got %d requests, the first %s %s; want none", len(reqs), reqs[0].Method, reqs[0].Path)
+	}
+	// Ids that merely hold dots are ids: they are sent, escaped.
+	if _, err := c.GetCredential(ctx, "../did", false); err != nil && errors.Is(err, ssi.ErrInvalidID) {
+		t.Errorf("GetCredential(../did) error = %v; want it sent", err)
+	}
+	if reqs := s.requests(); len(reqs) != 1 || reqs[0].Path != "/api/v1/credential/..%2Fdid" {
+		t.Errorf("requests = %+v; want one to /api/v1/credential/..%%2Fdid", reqs)
+	}
+}
+
+// TestDecodeErrorRedactsToken: a success answer that echoes the token sent
+// into a typed field fails to decode with an ErrInvalidResponse whose text
+// holds no part of the token, whatever the decoder quotes.
+func TestDecodeErrorRedactsToken(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		answer(http.StatusOK, `{"totalCount":1,"data":[{"credentialId":"vc:hid:testnet:z1","createdAt":"`+tok+"\\n\\u001b[2K"+`"}]}`)(w, r)
+	})
+	_, err := newClient(t, s).ListCredentials(t.Context(), 0, 0, "")
+	if !errors.Is(err, ssi.ErrInvalidResponse) {
+		t.Fatalf("ListCredentials error = %v; want ErrInvalidResponse", err)
+	}
+	if msg := err.Error(); strings.Contains(msg, "test-token") || strings.ContainsAny(msg, "\n\x1b") {
+		t.Errorf("error = %q; want no token, newline or ESC", msg)
+	}
+}

@@ -48,7 +48,7 @@ func ServerSignInfos(doc ssiapi.DIDDocument) []ssiapi.RegisterV2SignInfo {
 // an empty TransactionHash, and the DID resolves with its metadata only once
 // the chain has it. It costs 10 credits (a POST and a chain write).
 func (c *Client) RegisterDIDV2(ctx context.Context, req ssiapi.RegisterDIDV2Request) (*ssiapi.RegisteredDIDV2, error) {
-	return result[ssiapi.RegisteredDIDV2]("registerDIDV2", http.StatusCreated, func() (*http.Response, error) { return c.api.RegisterDIDV2(ctx, req) })
+	return result[ssiapi.RegisteredDIDV2](c, "registerDIDV2", http.StatusCreated, func() (*http.Response, error) { return c.api.RegisterDIDV2(ctx, req) })
 }
 
 // IssueDIDJWT returns a JWT that one of the app's DIDs signs (POST
@@ -67,5 +67,5 @@ func (c *Client) RegisterDIDV2(ctx context.Context, req ssiapi.RegisterDIDV2Requ
 // belong to this app"). It costs 5 credits. The JWT authenticates its bearer
 // wherever the audience trusts the DID: keep it as secret as an access token.
 func (c *Client) IssueDIDJWT(ctx context.Context, req ssiapi.IssueDIDJWTRequest) (*ssiapi.DIDJWT, error) {
-	return result[ssiapi.DIDJWT]("issueDIDJWT", http.StatusCreated, func() (*http.Response, error) { return c.api.IssueDIDJWT(ctx, req) })
+	return result[ssiapi.DIDJWT](c, "issueDIDJWT", http.StatusCreated, func() (*http.Response, error) { return c.api.IssueDIDJWT(ctx, req) })
 }

@@ -8,6 +8,19 @@
 // [errors.Is], bounded reads of every answer, and iterators over the paginated
 // lists.
 //
+// The server's texts are untrusted. A sentinel matches only the server's
+// whole message, never a message that quotes a request value; an [Error]
+// keeps its messages on one line, without control characters, and capped;
+// the access token sent never appears in an error, even when the server
+// echoes it. Ids that would change a request's route ("", ".", "..") are
+// refused with [ErrInvalidID] before anything is sent.
+//
+// The iterators ([Client.DIDs], [Client.Credentials],
+// [Client.PresentationTemplates]) ask for [PageSize] items per page, and the
+// SSI API serves pages 1 to [MaxPage] only: an iteration yields at most
+// 10,000 items, then [ErrPageLimit]. A page that repeats the one before
+// (a server or proxy that ignores the page) ends it with [ErrPageRepeated].
+//
 // A Client needs an authenticated [net/http.Client]; most users pass the one
 // from [github.com/entity-studio-go/entityauth.Config.Client], which sends the
 // access token as Bearer, sends the Origin header and fetches a new token once

@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
+
+	"github.com/entity-studio-go/entityauth/internal/safetext"
 )
 
 // Sentinel errors. An [*Error] matches, with [errors.Is], every sentinel that
@@ -51,12 +54,25 @@ var (
 	ErrBodyTooLarge = errors.New("entityauth: ssi: response body too large")
 )
 
-// The server's message texts that select a sentinel.
+// The server's message texts that select a sentinel. A message selects one
+// only when it is the whole text (for credits: when it starts with the real
+// text's first sentence), since the SSI API echoes request values in its
+// messages: a value that holds one of these texts must not change the class.
 const (
-	creditsMessage      = "No credits found or credit exhausted"
+	creditsPrefix       = "No credits found or credit exhausted"
 	grantMessage        = "Invalid grant type"
 	originMessage       = "Origin mismatch"
 	noTemplateMatchText = "no presentation template matched the id (the server answered 200 with an empty body)"
+)
+
+// Bounds on what an Error keeps of an answer, and prints: the server's texts
+// are untrusted, and an answer may be up to [MaxResponseBytes] long.
+const (
+	maxMessages     = 32   // messages kept; the last says how many more there were
+	maxMessageBytes = 512  // bytes per message, as the token layer keeps
+	maxReasonBytes  = 128  // bytes of Reason
+	maxErrorText    = 2048 // bytes of the messages in Error()
+	maxOperation    = 256  // bytes of the operation in Error()
 )
 
 // Error is the error for an answer of the SSI API that is not the operation's
@@ -72,17 +88,32 @@ type Error struct {
 	// Messages are the server's messages in order. A message that the server
 	// sent as an object is kept as its compact JSON text. It is empty when the
 	// body was not JSON. The access token sent with the request, should the
-	// server echo it here or in Reason, is replaced by "[REDACTED]".
+	// server echo it here or in Reason, is replaced by "[REDACTED]". Each
+	// message, and Reason, is on one line without control characters or
+	// terminal escapes (see [ParseError]), and cut to a bounded length.
 	Messages []string
+
+	emptyUpdate bool // an update that matched no template: see Client.UpdatePresentationTemplate
 }
 
-// Error returns the operation, the status and the server's messages.
+// Error returns the operation, the status and the server's messages, on one
+// line and at most a few KiB long, whatever the Error holds.
 func (e *Error) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "entityauth: ssi: %s: %d %s", e.Operation, e.StatusCode, http.StatusText(e.StatusCode))
+	fmt.Fprintf(&b, "entityauth: ssi: %s: %d %s", safetext.Line(e.Operation, maxOperation), e.StatusCode, http.StatusText(e.StatusCode))
 	if len(e.Messages) > 0 {
+		var msgs strings.Builder
+		for i, m := range e.Messages {
+			if msgs.Len() > maxErrorText {
+				break
+			}
+			if i > 0 {
+				msgs.WriteString("; ")
+			}
+			msgs.WriteString(m[:min(len(m), maxErrorText+1)])
+		}
 		b.WriteString(": ")
-		b.WriteString(strings.Join(e.Messages, "; "))
+		b.WriteString(safetext.Line(msgs.String(), maxErrorText))
 	}
 	return b.String()
 }
@@ -91,11 +122,11 @@ func (e *Error) Error() string {
 func (e *Error) Is(target error) bool {
 	switch target {
 	case ErrCreditsExhausted:
-		return e.StatusCode == http.StatusBadRequest && e.has(creditsMessage)
+		return e.StatusCode == http.StatusBadRequest && e.creditsExhausted()
 	case ErrInvalidGrant:
 		return e.StatusCode == http.StatusBadRequest && e.has(grantMessage)
 	case ErrValidation:
-		return e.StatusCode == http.StatusBadRequest && !e.has(creditsMessage) && !e.has(grantMessage)
+		return e.StatusCode == http.StatusBadRequest && !e.creditsExhausted() && !e.has(grantMessage)
 	case ErrUnauthorized:
 		return e.StatusCode == http.StatusUnauthorized
 	case ErrOriginMismatch:
@@ -103,7 +134,7 @@ func (e *Error) Is(target error) bool {
 	case ErrPermissionDenied:
 		return e.StatusCode == http.StatusForbidden
 	case ErrNotFound:
-		return e.StatusCode == http.StatusNotFound || e.has(noTemplateMatchText)
+		return e.StatusCode == http.StatusNotFound || e.emptyUpdate
 	case ErrConflict:
 		return e.StatusCode == http.StatusConflict
 	case ErrServer:
@@ -115,21 +146,18 @@ func (e *Error) Is(target error) bool {
 // redactedText replaces a secret in an Error's texts.
 const redactedText = "[REDACTED]"
 
-// redact replaces secret, unless it is empty, in the reason and the messages.
-func (e *Error) redact(secret string) {
-	if secret == "" {
-		return
-	}
-	e.Reason = strings.ReplaceAll(e.Reason, secret, redactedText)
-	for i, m := range e.Messages {
-		e.Messages[i] = strings.ReplaceAll(m, secret, redactedText)
-	}
+// has reports whether one of the messages is s, whole.
+func (e *Error) has(s string) bool {
+	return slices.Contains(e.Messages, s)
 }
 
-// has reports whether one of the messages contains s.
-func (e *Error) has(s string) bool {
+// creditsExhausted reports whether one of the messages is the credit
+// manager's: it starts with the real text's first sentence ("No credits found
+// or credit exhausted. Please contact the admin"). No message of the SSI API
+// starts with a request value.
+func (e *Error) creditsExhausted() bool {
 	for _, m := range e.Messages {
-		if strings.Contains(m, s) {
+		if strings.HasPrefix(m, creditsPrefix) {
 			return true
 		}
 	}
@@ -143,13 +171,27 @@ func (e *Error) has(s string) bool {
 // 500 shape {statusCode, timestamp, path, message}, and a bare JSON string,
 // as rate limiters send; an `error` that says more than the status text is a
 // message when there is none. A body that is not JSON yields an Error without
-// messages. Client calls return such errors already: ParseError is for answers
+// messages.
+//
+// The server's texts are untrusted: every control character (newlines, the
+// ESC of terminal escapes) becomes a space, a message is cut after 512 bytes,
+// and past 32 messages the last says how many more there were. A caller
+// that sent a secret the server may echo must remove it from body first: a
+// secret cut in two would escape a later search. Client calls return such
+// errors already, with their access token redacted: ParseError is for answers
 // got some other way, such as through [Client.Raw] or a plain http.Client.
 func ParseError(op string, status int, body []byte) *Error {
+	return parseError(op, status, body, "")
+}
+
+// parseError is ParseError, which replaces secret, unless it is empty, in
+// every text before it sanitizes and cuts it.
+func parseError(op string, status int, body []byte, secret string) *Error {
+	clean := func(s string, n int) string { return safetext.Line(redact(s, secret), n) }
 	e := &Error{Operation: op, StatusCode: status}
 	var one string
 	if json.Unmarshal(body, &one) == nil {
-		e.Messages = []string{one}
+		e.Messages = []string{clean(one, maxMessageBytes)}
 		return e
 	}
 	var v struct {
@@ -159,29 +201,48 @@ func ParseError(op string, status int, body []byte) *Error {
 	if json.Unmarshal(body, &v) != nil {
 		return e
 	}
-	e.Reason = v.Error
-	e.Messages = decodeMessages(v.Message)
+	e.Reason = clean(v.Error, maxReasonBytes)
+	msgs, more := decodeMessages(v.Message)
+	for _, m := range msgs {
+		e.Messages = append(e.Messages, clean(m, maxMessageBytes))
+	}
+	if more > 0 {
+		e.Messages = append(e.Messages, fmt.Sprintf("(%d more messages)", more))
+	}
 	if len(e.Messages) == 0 && e.Reason != "" && e.Reason != http.StatusText(status) {
 		e.Messages = []string{e.Reason}
 	}
 	return e
 }
 
+// redact returns s with secret, unless it is empty, replaced.
+func redact(s, secret string) string {
+	if secret == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, secret, redactedText)
+}
+
 // decodeMessages turns message into strings: a string is kept, a list yields
 // its strings and the compact JSON of its other elements, anything else (an
-// object, a number) yields its compact JSON.
-func decodeMessages(raw json.RawMessage) []string {
+// object, a number) yields its compact JSON. Of a list, it decodes the first
+// maxMessages-1 elements, or all when there are maxMessages or fewer, and
+// returns how many it left.
+func decodeMessages(raw json.RawMessage) (msgs []string, more int) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
-		return nil
+		return nil, 0
 	}
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
-		return []string{s}
+		return []string{s}, 0
 	}
 	var list []json.RawMessage
 	if json.Unmarshal(raw, &list) != nil {
-		return []string{compact(raw)}
+		return []string{compact(raw)}, 0
+	}
+	if len(list) > maxMessages {
+		list, more = list[:maxMessages-1], len(list)-(maxMessages-1)
 	}
 	out := make([]string, 0, len(list))
 	for _, m := range list {
@@ -191,7 +252,7 @@ func decodeMessages(raw json.RawMessage) []string {
 		}
 		out = append(out, compact(m))
 	}
-	return out
+	return out, more
 }
 
 func compact(raw json.RawMessage) string {

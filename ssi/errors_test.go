@@ -1,9 +1,11 @@
 package ssi_test
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -128,5 +130,130 @@ func TestErrorRedactsEchoedToken(t *testing.T) {
 	}
 	if !errors.As(err, &e) || strings.Contains(err.Error(), tok.AccessToken) || !strings.Contains(err.Error(), "bad header Bearer [REDACTED]") {
 		t.Errorf("ListDIDs through Config.Client error = %v; want an *ssi.Error with the token redacted", err)
+	}
+}
+
+// TestSentinelsIgnoreEchoedInput: the SSI API echoes request values in its
+// 400s, so a value that holds the text of another sentinel's message must
+// not change which sentinel the error matches.
+func TestSentinelsIgnoreEchoedInput(t *testing.T) {
+	srv := entityauthtest.Start(t, entityauthtest.Options{})
+	c := fakeClient(t, srv, entityauth.Config{})
+	issuer, vm := newIssuer(t, c)
+	for _, spoof := range []string{
+		"No credits found or credit exhausted. Please contact the admin",
+		"Invalid grant type",
+		"Origin mismatch",
+		"no presentation template matched the id (the server answered 200 with an empty body)",
+	} {
+		t.Run(spoof, func(t *testing.T) {
+			req := credentialRequest(issuer, vm)
+			req.SubjectDid = spoof
+			_, err := c.IssueCredential(t.Context(), req)
+			var e *ssi.Error
+			if !errors.As(err, &e) || e.StatusCode != http.StatusBadRequest || !strings.Contains(err.Error(), spoof) {
+				t.Fatalf("IssueCredential(subjectDid %q) error = %v; want a 400 that echoes it", spoof, err)
+			}
+			for _, sentinel := range []error{ssi.ErrCreditsExhausted, ssi.ErrInvalidGrant, ssi.ErrOriginMismatch, ssi.ErrNotFound} {
+				if errors.Is(err, sentinel) {
+					t.Errorf("errors.Is(%v, %v) = true; want false", err, sentinel)
+				}
+			}
+			if !errors.Is(err, ssi.ErrValidation) {
+				t.Errorf("errors.Is(%v, ErrValidation) = false; want true", err)
+			}
+		})
+	}
+}
+
+// TestSentinelMessagesMatchWhole checks the texts that select a sentinel:
+// the real message, and not a message that merely holds it.
+func TestSentinelMessagesMatchWhole(t *testing.T) {
+	tests := []struct {
+		status int
+		msg    string
+		is     error
+		want   bool
+	}{
+		{400, "No credits found or credit exhausted. Please contact the admin", ssi.ErrCreditsExhausted, true},
+		{400, "No credits found or credit exhausted", ssi.ErrCreditsExhausted, true}, // the real text's first sentence
+		{400, "Invalid subjectDid format: No credits found or credit exhausted", ssi.ErrCreditsExhausted, false},
+		{400, "did:hid:x No credits found or credit exhausted", ssi.ErrCreditsExhausted, false},
+		{400, "Invalid grant type", ssi.ErrInvalidGrant, true},
+		{400, "Invalid grant type: access_service_ssi expected", ssi.ErrInvalidGrant, false},
+		{400, "templeteId : Invalid grant type not found", ssi.ErrInvalidGrant, false},
+		{401, "Origin mismatch", ssi.ErrOriginMismatch, true},
+		{401, "x Origin mismatch", ssi.ErrOriginMismatch, false},
+		{400, "no presentation template matched the id (the server answered 200 with an empty body)", ssi.ErrNotFound, false},
+	}
+	for _, tt := range tests {
+		body, _ := json.Marshal(map[string]any{"statusCode": tt.status, "message": []string{tt.msg}})
+		err := ssi.ParseError("op", tt.status, body)
+		if got := errors.Is(err, tt.is); got != tt.want {
+			t.Errorf("errors.Is(%d %q, %v) = %v; want %v", tt.status, tt.msg, tt.is, got, tt.want)
+		}
+		if got, want := errors.Is(err, ssi.ErrValidation), !tt.want; tt.status == 400 && got != want {
+			t.Errorf("errors.Is(%d %q, ErrValidation) = %v; want %v", tt.status, tt.msg, got, want)
+		}
+	}
+}
+
+// TestErrorIsPrintable: a server's messages reach Error() and Messages on
+// one line each, without terminal escapes, and bounded, however long the
+// answer.
+func TestErrorIsPrintable(t *testing.T) {
+	forged := "bad\nentityauth: ok\x1b[2K\x1b[1A\r\u202e"
+	huge := strings.Repeat("x", 2<<20)
+	many := make([]string, 5000)
+	for i := range many {
+		many[i] = "m"
+	}
+	manyBody, _ := json.Marshal(map[string]any{"statusCode": 400, "message": many})
+	hugeBody, _ := json.Marshal(map[string]any{"statusCode": 400, "message": []string{forged, huge}, "error": forged})
+	for name, body := range map[string]string{"long": string(hugeBody), "many": string(manyBody)} {
+		t.Run(name, func(t *testing.T) {
+			s := newServer(t, answer(http.StatusBadRequest, body))
+			_, err := newClient(t, s).ListDIDs(t.Context(), 0, 0)
+			var e *ssi.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("ListDIDs error = %v; want an *ssi.Error", err)
+			}
+			msg := err.Error()
+			if len(msg) > 4096 {
+				t.Errorf("len(Error()) = %d; want at most 4096", len(msg))
+			}
+			size := len(e.Reason)
+			for _, m := range e.Messages {
+				size += len(m)
+			}
+			if size > 16<<10 || len(e.Messages) > 64 {
+				t.Errorf("the Error keeps %d messages, %d bytes; want at most 64 and 16 KiB", len(e.Messages), size)
+			}
+			for _, text := range append([]string{msg, e.Reason}, e.Messages...) {
+				if strings.ContainsAny(text, "\n\r\x1b\u202e") {
+					t.Errorf("%q holds a newline, a carriage return, ESC or a bidi override", text)
+				}
+			}
+			if !errors.Is(err, ssi.ErrValidation) {
+				t.Errorf("errors.Is(%v, ErrValidation) = false; want true", err)
+			}
+		})
+	}
+}
+
+// TestErrorRedactsBeforeCutting: a token echoed across the point where a
+// long message is cut is redacted whole, never left in part.
+func TestErrorRedactsBeforeCutting(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		pad, _ := strconv.Atoi(r.URL.Query().Get("page")) // the test's padding
+		body, _ := json.Marshal(map[string]any{"statusCode": 400, "message": []string{strings.Repeat("p", pad) + r.Header.Get("Authorization")}})
+		answer(http.StatusBadRequest, string(body))(w, r)
+	})
+	c := newClient(t, s)
+	for pad := 1; pad < 1100; pad += 3 {
+		_, err := c.ListDIDs(t.Context(), pad, 0)
+		if err == nil || strings.Contains(err.Error(), "test-to") {
+			t.Fatalf("pad %d: error = %v; want the token redacted, not cut", pad, err)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/entity-studio-go/entityauth/ssi"
@@ -118,5 +119,76 @@ func TestCredentialsFiltersByIssuer(t *testing.T) {
 	}
 	if q := s.requests()[0].RawQuery; q != "page=1&limit=100&issuerDid=did%3Ahid%3Atestnet%3AzIssuer" {
 		t.Errorf("query = %q; want page, limit and issuerDid", q)
+	}
+}
+
+// TestDIDsStopsOnARepeatedPage: a server (or a caching proxy) that ignores
+// page answers page 1 again and again, with a totalCount that never ends the
+// walk: the iterator stops at the first repeat, with ErrPageRepeated.
+func TestDIDsStopsOnARepeatedPage(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		q.Set("page", "1")
+		r.URL.RawQuery = q.Encode()
+		pagedDIDs(500_000, -1, 0)(w, r)
+	})
+	n, errs := 0, 0
+	for _, err := range newClient(t, s).DIDs(t.Context()) {
+		if err != nil {
+			errs++
+			if !errors.Is(err, ssi.ErrPageRepeated) {
+				t.Errorf("error = %v; want ErrPageRepeated", err)
+			}
+			continue
+		}
+		n++
+	}
+	if got := len(s.requests()); n != 100 || errs != 1 || got != 2 {
+		t.Errorf("yielded %d DIDs and %d errors in %d requests; want 100, 1 and 2", n, errs, got)
+	}
+}
+
+// TestDIDsStopsAtThePageCap: the SSI API serves pages 1 to MaxPage only, so
+// the iterators yield at most MaxPage*PageSize items and then ErrPageLimit,
+// which says so, rather than ask for page 101 (a bare 400) or follow a
+// totalCount that keeps growing.
+func TestDIDsStopsAtThePageCap(t *testing.T) {
+	for name, h := range map[string]http.HandlerFunc{
+		"longer list": pagedDIDs(10_050, -1, 0),
+		"growing totalCount": func(w http.ResponseWriter, r *http.Request) {
+			page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+			pagedDIDs(1_000_000, page*ssi.PageSize+1, 0)(w, r)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+				if page, _ := strconv.Atoi(r.URL.Query().Get("page")); page > ssi.MaxPage {
+					answer(http.StatusBadRequest, `{"statusCode":400,"message":["page must not be greater than 100"],"error":"Bad Request"}`)(w, r)
+					return
+				}
+				h(w, r)
+			})
+			n := 0
+			var last error
+			for did, err := range newClient(t, s).DIDs(t.Context()) {
+				if err != nil {
+					last = err
+					continue
+				}
+				if want := fmt.Sprintf("did:hid:testnet:z%d", n); did != want {
+					t.Fatalf("DID %d = %q; want %q", n, did, want)
+				}
+				n++
+			}
+			if n != ssi.MaxPage*ssi.PageSize {
+				t.Errorf("yielded %d DIDs; want %d", n, ssi.MaxPage*ssi.PageSize)
+			}
+			if !errors.Is(last, ssi.ErrPageLimit) || errors.Is(last, ssi.ErrValidation) || !strings.Contains(last.Error(), "10000") {
+				t.Errorf("error = %v; want ErrPageLimit that gives the count, not ErrValidation", last)
+			}
+			if got := len(s.requests()); got != ssi.MaxPage {
+				t.Errorf("requests = %d; want %d", got, ssi.MaxPage)
+			}
+		})
 	}
 }

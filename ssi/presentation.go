@@ -25,7 +25,7 @@ import (
 // https://verifier.example. A credential that is not a W3C credential makes
 // the SDK fail ([ErrServer]). Presentations are free: no credits, no permission.
 func (c *Client) CreatePresentation(ctx context.Context, req ssiapi.NewPresentation) (*ssiapi.VerifiablePresentation, error) {
-	v, err := result[ssiapi.CreatedPresentation]("createPresentation", http.StatusOK, func() (*http.Response, error) { return c.api.CreatePresentation(ctx, req) })
+	v, err := result[ssiapi.CreatedPresentation](c, "createPresentation", http.StatusOK, func() (*http.Response, error) { return c.api.CreatePresentation(ctx, req) })
 	if err != nil {
 		return nil, err
 	}

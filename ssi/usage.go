@@ -55,7 +55,7 @@ func (q UsageQuery) params() (serviceID, start, end *string) {
 // although it cost 8.
 func (c *Client) Usage(ctx context.Context, q UsageQuery) (*ssiapi.Usage, error) {
 	id, start, end := q.params()
-	return result[ssiapi.Usage]("getUsage", http.StatusOK, func() (*http.Response, error) {
+	return result[ssiapi.Usage](c, "getUsage", http.StatusOK, func() (*http.Response, error) {
 		return c.api.GetUsage(ctx, &ssiapi.GetUsageParams{ServiceId: id, StartDate: start, EndDate: end})
 	})
 }
@@ -65,7 +65,7 @@ func (c *Client) Usage(ctx context.Context, q UsageQuery) (*ssiapi.Usage, error)
 // YYYY-MM-DD to the calls of that day. It is free and needs no permission.
 func (c *Client) UsageDetail(ctx context.Context, q UsageQuery) (*ssiapi.UsageDetail, error) {
 	id, start, end := q.params()
-	return result[ssiapi.UsageDetail]("getUsageDetail", http.StatusOK, func() (*http.Response, error) {
+	return result[ssiapi.UsageDetail](c, "getUsageDetail", http.StatusOK, func() (*http.Response, error) {
 		return c.api.GetUsageDetail(ctx, &ssiapi.GetUsageDetailParams{ServiceId: id, StartDate: start, EndDate: end})
 	})
 }

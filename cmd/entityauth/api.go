@@ -49,7 +49,8 @@ func (c *cli) api(args []string) int {
 			"from standard input (-), sent as application/json; it must be valid JSON.\n"+
 			"--paginate (GET only) asks for page 1, 2, … with limit "+strconv.Itoa(ssi.PageSize)+" (unless PATH sets\n"+
 			"one) until totalCount is reached or a page is empty, and prints one merged\n"+
-			"{\"totalCount\":N,\"data\":[…]}.\n\n"+
+			"{\"totalCount\":N,\"data\":[…]}. The SSI API serves pages 1 to "+strconv.Itoa(ssi.MaxPage)+" only: past\n"+
+			"them, or at a page that repeats the one before, it prints what it has and fails.\n\n"+
 			"An HTTP error prints the answer's body too, and the server's message on\n"+
 			fmt.Sprintf("standard error; exit %d, or %d for a 429, a 5xx or a network error (try again\n", exitFail, exitTempFail)+
 			"later). A body that holds the token sent or the key is printed with them\n"+
@@ -305,7 +306,9 @@ func (a *apiCaller) call(ctx context.Context, method string, target *url.URL, bo
 		return nil, &apiRequestError{method, target, fmt.Errorf("reading the %d answer: %w", resp.StatusCode, err)}
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return b, ssi.ParseError(method+" "+target.Path, resp.StatusCode, b)
+		// ParseError cuts long messages: a token it cut in two would escape
+		// a later redact.
+		return b, ssi.ParseError(method+" "+target.Path, resp.StatusCode, []byte(a.c.redact(string(b))))
 	}
 	return b, nil
 }
@@ -344,20 +347,34 @@ func pageQueryOf(target *url.URL) (pageQuery, error) {
 		}
 		*v.n = n
 	}
+	if p.page > ssi.MaxPage {
+		return p, fmt.Errorf("the PATH's page %d is past %d, the last page that the SSI API serves", p.page, ssi.MaxPage)
+	}
 	p.q.Set("limit", strconv.Itoa(p.limit))
 	return p, nil
 }
 
 // paginate asks for the pages of the list at target from p.page onwards
 // until it has the list's totalCount or a page is empty, and returns one
-// merged list. A failed page returns its body and its error.
+// merged list. A failed page returns its body and its error. It never asks
+// for a page after ssi.MaxPage, which the SSI API refuses, and stops at a
+// page that repeats the one before, as from a server that ignores page: then
+// it returns the merged list of the pages before, and an error that says why
+// the list is incomplete.
 func (a *apiCaller) paginate(ctx context.Context, target *url.URL, p pageQuery) ([]byte, error) {
 	merged := struct {
 		TotalCount int               `json:"totalCount"`
 		Data       []json.RawMessage `json:"data"`
 	}{Data: []json.RawMessage{}}
 	size := 0
+	var prev []json.RawMessage // the items of the page before
+	var stop error
 	for page := p.page; ; page++ {
+		if page > ssi.MaxPage {
+			stop = fmt.Errorf("--paginate: the SSI API serves pages 1 to %d only: printed the %d items of pages %d to %d of the %d in the list",
+				ssi.MaxPage, len(merged.Data), p.page, ssi.MaxPage, merged.TotalCount)
+			break
+		}
 		p.q.Set("page", strconv.Itoa(page))
 		u := *target
 		u.RawQuery = p.q.Encode()
@@ -369,11 +386,18 @@ func (a *apiCaller) paginate(ctx context.Context, target *url.URL, p pageQuery) 
 		if json.Unmarshal(b, &l) != nil || l.TotalCount == nil || l.Data == nil {
 			return nil, &apiRequestError{http.MethodGet, target, fmt.Errorf("page %d: %w", page, errNotList)}
 		}
+		if len(*l.Data) > 0 && slices.EqualFunc(*l.Data, prev, func(x, y json.RawMessage) bool { return bytes.Equal(x, y) }) {
+			stop = fmt.Errorf("--paginate: page %d holds the items of page %d, as if the server ignored page: printed the %d items before it",
+				page, page-1, len(merged.Data))
+			break
+		}
 		if size += len(b); size > maxAPIBody {
 			return nil, &apiRequestError{http.MethodGet, target, fmt.Errorf("--paginate: the pages are %w together", errTooLarge)}
 		}
 		merged.TotalCount = *l.TotalCount
+		start := len(merged.Data)
 		merged.Data = append(merged.Data, *l.Data...)
+		prev = merged.Data[start:]
 		if len(*l.Data) == 0 || (page-1)*p.limit+len(*l.Data) >= *l.TotalCount {
 			break
 		}
@@ -383,6 +407,9 @@ func (a *apiCaller) paginate(ctx context.Context, target *url.URL, p pageQuery) 
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(merged); err != nil {
 		return nil, fmt.Errorf("--paginate: merging the pages: %w", err)
+	}
+	if stop != nil {
+		return out.Bytes(), &apiRequestError{http.MethodGet, target, stop}
 	}
 	return out.Bytes(), nil
 }

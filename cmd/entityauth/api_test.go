@@ -669,3 +669,78 @@ exit $status`
 		t.Errorf("stdout = %q; want a new DID, UNREGISTRED (%v)", out, err)
 	}
 }
+
+// TestAPIPaginateStopsAtThePageCap: the SSI API serves pages 1 to 100
+// (ssi.MaxPage), so --paginate never asks for page 101: it prints the items
+// of pages 1 to 100, merged, and fails saying why the list is incomplete.
+// A PATH whose page is past the cap is a usage error.
+func TestAPIPaginateStopsAtThePageCap(t *testing.T) {
+	_, api, e := apiEnv(t, func(w http.ResponseWriter, r *http.Request) {
+		if page, _ := strconv.Atoi(r.URL.Query().Get("page")); page > 100 {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, `{"statusCode":400,"message":["page must not be greater than 100"],"error":"Bad Request"}`)
+			return
+		}
+		listOf(10_050)(w, r)
+	})
+	r := e.run("", "api", "--paginate", "/api/v1/did")
+	r.want(t, 1)
+	total, data := merged(t, r.stdout)
+	if total != 10_050 || len(data) != 10_000 || data[9_999] != "item-10000" {
+		t.Errorf("stdout holds totalCount %d and %d items; want 10050 and the first 10000", total, len(data))
+	}
+	if want := "entityauth api: GET /api/v1/did: --paginate: the SSI API serves pages 1 to 100 only: printed the 10000 items of pages 1 to 100 of the 10050 in the list\n"; r.stderr != want {
+		t.Errorf("stderr = %q; want %q", r.stderr, want)
+	}
+	if n := len(api.requests()); n != 100 {
+		t.Errorf("requests = %d; want 100 (none for page 101)", n)
+	}
+
+	r = e.run("", "api", "--paginate", "/api/v1/did?page=101")
+	r.want(t, 2)
+	if n := len(api.requests()); n != 100 {
+		t.Errorf("requests = %d after a PATH with page 101; want none more", n)
+	}
+}
+
+// TestAPIPaginateStopsOnARepeatedPage: a server that ignores page answers
+// page 1 again and again; --paginate stops at the first repeat, prints what
+// it has, and fails.
+func TestAPIPaginateStopsOnARepeatedPage(t *testing.T) {
+	_, api, e := apiEnv(t, func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		q.Set("page", "1")
+		r.URL.RawQuery = q.Encode()
+		listOf(1_000_000)(w, r)
+	})
+	r := e.run("", "api", "--paginate", "/api/v1/did")
+	r.want(t, 1)
+	if total, data := merged(t, r.stdout); total != 1_000_000 || len(data) != 100 || data[99] != "item-100" {
+		t.Errorf("stdout holds totalCount %d and %d items; want 1000000 and the first 100", total, len(data))
+	}
+	if want := "entityauth api: GET /api/v1/did: --paginate: page 2 holds the items of page 1, as if the server ignored page: printed the 100 items before it\n"; r.stderr != want {
+		t.Errorf("stderr = %q; want %q", r.stderr, want)
+	}
+	if n := len(api.requests()); n != 2 {
+		t.Errorf("requests = %d; want 2", n)
+	}
+}
+
+// TestAPIErrorRedactsBeforeCutting: the server's message on stderr is cut
+// after 512 bytes; a token that it echoes across the cut is still redacted,
+// not printed in part.
+func TestAPIErrorRedactsBeforeCutting(t *testing.T) {
+	for _, pad := range []int{300, 400, 480} {
+		_, _, e := apiEnv(t, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			_ = json.NewEncoder(w).Encode(map[string]any{"statusCode": 400, "message": []string{strings.Repeat("p", pad) + r.Header.Get("Authorization")}})
+		})
+		r := e.run("", "api", "/api/v1/did")
+		r.want(t, 1)
+		if strings.Contains(r.stderr, "eyJ") || strings.Contains(r.stdout, "eyJ") {
+			t.Errorf("pad %d: stderr = %q; want no part of the token", pad, r.stderr)
+		}
+	}
+}

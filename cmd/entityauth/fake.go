@@ -62,8 +62,9 @@ func (c *cli) fake(args []string) int {
 		return c.fail("fake", err)
 	}
 	srv := entityauthtest.NewListenerServer(ln, entityauthtest.Options{
-		APIKey:    *key,
-		RateLimit: *rateLimit,
+		APIKey:      *key,
+		RateLimit:   *rateLimit,
+		MaxRecorded: -1, // nothing reads the record: a long-running fake must not grow
 		Logf: func(format string, args ...any) {
 			c.stderr.printf("entityauth fake: "+format+"\n", args...)
 		},
