@@ -112,11 +112,12 @@ type sealedToken struct {
 	TokenType   string    `json:"token_type"`
 	Issued      time.Time `json:"issued"`
 	Expiry      time.Time `json:"expiry"`
+	Gen         uint64    `json:"gen,omitempty"` // absent in entries sealed before issue 20
 }
 
 // seal encrypts a token for the Cache under the cache key.
 func seal(aead cipher.AEAD, cacheKey string, r *result) ([]byte, error) {
-	st := sealedToken{AccessToken: r.accessToken, TokenType: r.tokenType, Issued: r.issued, Expiry: r.expiry}
+	st := sealedToken{AccessToken: r.accessToken, TokenType: r.tokenType, Issued: r.issued, Expiry: r.expiry, Gen: r.gen}
 	plain, err := json.Marshal(st) //nolint:gosec // the plaintext is sealed before it leaves
 	if err != nil {
 		return nil, err
@@ -148,7 +149,13 @@ func open(aead cipher.AEAD, cacheKey string, data []byte) (*result, error) {
 	if tt == "" {
 		tt = "Bearer"
 	}
-	return &result{accessToken: st.AccessToken, tokenType: tt, issued: st.Issued, expiry: st.Expiry}, nil
+	gen := st.Gen
+	if gen == 0 {
+		// Sealed by an older version: the seal's random nonce tells this
+		// entry from every other, as a generation does.
+		gen = max(binary.BigEndian.Uint64(data[1:9]), 1)
+	}
+	return &result{accessToken: st.AccessToken, tokenType: tt, issued: st.Issued, expiry: st.Expiry, gen: gen}, nil
 }
 
 // Cache polling while another holder has the lock.
@@ -171,10 +178,12 @@ func (s *TokenSource) obtain(ctx context.Context, progress func(error)) (*result
 	}
 	wctx, cancel := context.WithTimeout(ctx, s.waitBudget())
 	defer cancel()
+	var changed <-chan struct{}
 	for n := 0; ; n++ {
-		if n > 0 && !s.pause(wctx, n) {
+		if n > 0 && !s.pause(wctx, n, changed) {
 			break
 		}
+		changed = s.watch() // before Load: a Store after it ends the pause
 		res, err := s.load(wctx)
 		if err != nil {
 			s.cacheFailed("load", err)
@@ -228,14 +237,19 @@ func (s *TokenSource) waitBudget() time.Duration {
 	return d
 }
 
-// pause waits before poll n (from 1) of a lock's holder: a jittered backoff,
-// cut short when the process's memory cache changes. It reports false when
-// ctx ends first.
-func (s *TokenSource) pause(ctx context.Context, n int) bool {
-	var changed <-chan struct{}
+// watch returns a channel that is closed at the next Store or unlock of the
+// process's memory cache, or nil when the source uses another Cache.
+func (s *TokenSource) watch() <-chan struct{} {
 	if m, ok := s.cache.(*memoryCache); ok {
-		changed = m.changed(s.cacheKey)
+		return m.changed(s.cacheKey)
 	}
+	return nil
+}
+
+// pause waits before poll n (from 1) of a lock's holder: a jittered backoff,
+// cut short when changed (from watch, taken before the last Load) is closed.
+// It reports false when ctx ends first.
+func (s *TokenSource) pause(ctx context.Context, n int, changed <-chan struct{}) bool {
 	t := time.NewTimer(pollBase + jitterBelow(expBackoff(pollBase, s.pollMax(), n)))
 	defer t.Stop()
 	select {
@@ -316,8 +330,9 @@ func (s *TokenSource) lock(ctx context.Context) (func(context.Context) error, er
 }
 
 // load returns the Cache's token if it is better than the cached one: not
-// rejected, before its mandatory window, and expiring later. It returns nil
-// when there is none.
+// of the generation last invalidated nor issued before the floor (see drop),
+// before its mandatory window, and expiring later. It returns nil when there
+// is none.
 func (s *TokenSource) load(ctx context.Context) (*result, error) {
 	data, err := cacheCall(ctx, s, "Load", func(ctx context.Context) ([]byte, error) {
 		return s.cache.Load(ctx, s.cacheKey)
@@ -337,9 +352,9 @@ func (s *TokenSource) load(ctx context.Context) (*result, error) {
 		return nil, nil
 	}
 	s.mu.Lock()
-	rejected := s.rejected
+	rejected, floor := s.rejected, s.floor
 	s.mu.Unlock()
-	if res.accessToken == rejected {
+	if res.gen == rejected || res.issued.Before(floor) {
 		return nil, nil
 	}
 	if e := s.cur.Load(); e != nil && !res.expiry.After(e.tok.Expiry) {

@@ -319,3 +319,44 @@ func TestCacheLockedElsewhereDuringAdvisory(t *testing.T) {
 		}
 	})
 }
+
+// TestCacheEntryGeneration: a sealed entry carries its token's generation,
+// so that every source that loads it tells it from another token of the
+// same text; an entry sealed before generations existed gets one from its
+// seal, the same at every open, and another than any other entry's.
+func TestCacheEntryGeneration(t *testing.T) {
+	c := &Config{APISecretKey: "k.v"}
+	aead, key := newAEAD(c.APISecretKey), c.CacheKey()
+	now := time.Now().Round(0)
+	res := &result{accessToken: "same.text", tokenType: "Bearer", issued: now, expiry: now.Add(time.Hour), gen: newGeneration()}
+	openGen := func(r *result) (gen uint64, data []byte) {
+		t.Helper()
+		data, err := seal(aead, key, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := open(aead, key, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.gen, data
+	}
+	if got, _ := openGen(res); got != res.gen {
+		t.Errorf("generation after seal and open = %d; want %d", got, res.gen)
+	}
+	old := *res
+	old.gen = 0 // as sealed before issue 20
+	a, data := openGen(&old)
+	b, _ := openGen(&old)
+	again, err := open(aead, key, data)
+	switch {
+	case err != nil:
+		t.Fatal(err)
+	case a == 0 || b == 0:
+		t.Errorf("generations of entries sealed without one = %d, %d; want not 0", a, b)
+	case a == b:
+		t.Errorf("two entries sealed without a generation got the same one")
+	case again.gen != a:
+		t.Errorf("an entry sealed without a generation opens as %d, then %d; want the same", a, again.gen)
+	}
+}

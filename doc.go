@@ -60,7 +60,11 @@
 // ([FreshTokenAge], [Min401RefreshInterval]), so that a lasting 401 (a wrong
 // Origin) does not spend the token service's rate limit.
 // [TokenSource.Invalidate] expires the cached token only if it is still the
-// rejected one, so a burst of 401s costs one new token. [Transport] is the
+// rejected one, so a burst of 401s costs one new token, through one client or
+// through clients built per call. Tokens are told apart by the fetch that
+// brought them, not by their text, which the token service repeats within a
+// second: a 401 that comes back after another client's refresh is retried
+// with the refreshed token, at no token request. [Transport] is the
 // http.RoundTripper behind Config.Client, for building your own stack:
 //
 //	client := &http.Client{Transport: &entityauth.Transport{Source: cfg.TokenSource(ctx)}}

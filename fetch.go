@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"mime"
 	"net/http"
 	"sort"
@@ -89,6 +90,22 @@ type result struct {
 	tokenType   string
 	issued      time.Time // when the request was sent
 	expiry      time.Time // issued + expiresIn
+	gen         uint64    // the generation: see newGeneration
+}
+
+// newGeneration returns the generation of a token that a fetch brought: a
+// random number, never 0, that identifies the fetch. Tokens are told apart by
+// their generation, never by their text: the token service issues byte-identical
+// tokens within one second (its JWT's iat and exp count seconds), so a
+// refresh right after a token was rejected may bring the same text, and it is
+// still a new token. The generation travels with the token in every [Cache]
+// entry, so that every TokenSource that loads the token knows it.
+func newGeneration() uint64 {
+	for {
+		if g := rand.Uint64(); g != 0 { //nolint:gosec // an identifier, not a secret
+			return g
+		}
+	}
 }
 
 // token returns the result as a new *oauth2.Token.
@@ -209,7 +226,7 @@ func decodeToken(contentType string, body []byte, sent time.Time) (*result, erro
 	}
 	lifetime := time.Duration(tr.ExpiresIn * float64(time.Second))
 	sent = sent.Round(0) // validity is a wall-clock fact: see entry
-	return &result{accessToken: tr.AccessToken, tokenType: "Bearer", issued: sent, expiry: sent.Add(lifetime)}, nil
+	return &result{accessToken: tr.AccessToken, tokenType: "Bearer", issued: sent, expiry: sent.Add(lifetime), gen: newGeneration()}, nil
 }
 
 // statusError builds the *Error of a non-2xx answer.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -82,12 +83,15 @@ type TokenSource struct {
 	cur atomic.Pointer[entry] // the cached token; nil when there is none
 
 	mu       sync.Mutex
-	flight   *flight   // the refresh in progress, or nil
-	failures int       // consecutive refreshes that obtained no token
-	lastErr  error     // the error of the last refresh, if it failed
-	fgNext   time.Time // callers needing a token get lastErr until then
-	bgNext   time.Time // no background refresh starts before then
-	rejected string    // the access token last passed to Invalidate
+	flight   *flight          // the refresh in progress, or nil
+	failures int              // consecutive refreshes that obtained no token
+	lastErr  error            // the error of the last refresh, if it failed
+	fgNext   time.Time        // callers needing a token get lastErr until then
+	bgNext   time.Time        // no background refresh starts before then
+	rejected uint64           // the generation last invalidated; load skips it
+	floor    time.Time        // load skips tokens issued before: see drop
+	past     [4]*oauth2.Token // the tokens this source served last, replaced since
+	pastNext int              // where past is written next
 
 	// Sharing beyond this TokenSource: Config.Cache, or the process's
 	// memory cache when it is nil.
@@ -103,6 +107,7 @@ type TokenSource struct {
 // and the monotonic clock stops while the machine sleeps.
 type entry struct {
 	tok       *oauth2.Token
+	gen       uint64 // the fetch that brought tok: see newGeneration
 	issued    time.Time
 	advisory  time.Time // a background refresh starts from here
 	mandatory time.Time // callers wait for a new token from here
@@ -175,14 +180,24 @@ func (s *TokenSource) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 	return s.slowToken(ctx)
 }
 
-// Invalidate expires the cached token if it is still rejected, typically
+// Invalidate expires the cached token if rejected is that token, typically
 // because an API answered 401 to it, and reports whether it did. The next
 // call then fetches a new token. A burst of calls for the same token costs one
-// fetch: once the cache holds another token, Invalidate does nothing.
+// fetch: once the source holds another token, Invalidate does nothing and
+// returns false.
+//
+// rejected is a token that Token or TokenContext returned, or a copy of one.
+// Tokens are told apart by the fetch that brought them, not by their text
+// alone: the token service issues byte-identical tokens within one second, so
+// that the token of a refresh may have the very text of the token it
+// replaced. A token this source served and has replaced since never matches;
+// a copy matches by its text and expiry, and a token with a zero Expiry by
+// its text alone.
 //
 // The token is dropped from the process's memory cache too, so that sources
-// built later from an equal Config do not pick it up. A [Cache] of the
-// caller's keeps it until a newer token replaces it; this source skips it.
+// built later from an equal Config do not pick it up; a newer token that
+// another source put there stays. A [Cache] of the caller's keeps it until a
+// newer token replaces it; this source skips it.
 func (s *TokenSource) Invalidate(rejected *oauth2.Token) bool {
 	if rejected == nil || rejected.AccessToken == "" {
 		return false
@@ -190,18 +205,62 @@ func (s *TokenSource) Invalidate(rejected *oauth2.Token) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := s.cur.Load()
-	if e == nil || e.tok.AccessToken != rejected.AccessToken {
+	if e == nil || !s.servesLocked(e, rejected) {
 		return false
 	}
+	s.dropLocked(e)
+	return true
+}
+
+// drop expires e if it is still the cached entry, and reports whether it
+// did. If floor is not zero, the source takes no token issued before floor
+// from the cache from then on: after a 401 at floor has shown that the app's
+// session ended, a token issued earlier may be as stale as e, though newer.
+func (s *TokenSource) drop(e *entry, floor time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cur.Load() != e {
+		return false
+	}
+	s.dropLocked(e)
+	if floor.After(s.floor) {
+		s.floor = floor.Round(0)
+	}
+	return true
+}
+
+// servesLocked reports whether tok is the token of e, the cached entry: e's
+// own token, or a copy of it, but not a token this source served before e.
+func (s *TokenSource) servesLocked(e *entry, tok *oauth2.Token) bool {
+	switch {
+	case tok == e.tok:
+		return true
+	case slices.Contains(s.past[:], tok):
+		return false
+	}
+	return tok.AccessToken == e.tok.AccessToken && (tok.Expiry.IsZero() || tok.Expiry.Equal(e.tok.Expiry))
+}
+
+// dropLocked expires e, the cached entry, here and in the process's memory
+// cache, where it is removed only if it is still there: the entry of the
+// same generation.
+func (s *TokenSource) dropLocked(e *entry) {
+	s.replacedLocked(e)
 	s.cur.Store(nil)
-	s.rejected = rejected.AccessToken
+	s.rejected = e.gen
 	if m, ok := s.cache.(*memoryCache); ok {
 		m.evict(s.cacheKey, func(data []byte) bool {
 			res, err := open(s.aead, s.cacheKey, data)
-			return err == nil && res.accessToken == rejected.AccessToken
+			return err == nil && res.gen == e.gen
 		})
 	}
-	return true
+}
+
+// replacedLocked records that e, the cached entry, is being replaced or
+// dropped, so that a late Invalidate of its token does nothing.
+func (s *TokenSource) replacedLocked(e *entry) {
+	s.past[s.pastNext] = e.tok
+	s.pastNext = (s.pastNext + 1) % len(s.past)
 }
 
 // slowToken handles every case but a fresh cached token.
@@ -326,6 +385,9 @@ func (s *TokenSource) run(f *flight) {
 	e := s.cur.Load()
 	switch {
 	case err == nil:
+		if e != nil {
+			s.replacedLocked(e)
+		}
 		e = newEntry(res)
 		s.cur.Store(e)
 		s.failures, s.lastErr, s.fgNext, s.bgNext = 0, nil, time.Time{}, time.Time{}
@@ -437,6 +499,7 @@ func newEntry(r *result) *entry {
 	tok.Expiry = expiry
 	return &entry{
 		tok:       tok,
+		gen:       r.gen,
 		issued:    r.issued.Round(0),
 		advisory:  expiry.Add(-adv),
 		mandatory: r.mandatory(),

@@ -52,10 +52,19 @@ const (
 // refreshGuard holds the state behind the bounds on refreshes after 401.
 type refreshGuard struct {
 	mu       sync.Mutex
-	rejected string    // the access token last invalidated after a 401
+	rejected tokenID   // the token last invalidated after a 401 that led to a refresh
 	at       time.Time // when a 401 last led to a refresh
-	brought  string    // the access token that refresh brought
+	brought  tokenID   // the token that refresh fetched
 	fresh    time.Time // when it came
+}
+
+// tokenID identifies a token for the bounds on refreshes after 401: by its
+// generation (see newGeneration) when its source is a [*TokenSource], whose
+// tokens of one Config share their generations through the cache, and by its
+// text otherwise.
+type tokenID struct {
+	gen  uint64
+	text string
 }
 
 // refreshGuards holds the guard of each CacheKey whose sources have met a 401.
@@ -71,19 +80,6 @@ type tokenContexter interface {
 // [*TokenSource] is.
 type invalidator interface {
 	Invalidate(rejected *oauth2.Token) bool
-}
-
-// issuedAt reports when tok was issued, if tok is the token that s serves;
-// current is false when s holds another token or none (it was invalidated,
-// or a refresh replaced it). Tokens are compared by identity, not by text:
-// the token service issues byte-identical tokens within one second, and a
-// refresh that brought the same text is still a refresh.
-func (s *TokenSource) issuedAt(tok *oauth2.Token) (issued time.Time, current bool) {
-	e := s.cur.Load()
-	if e == nil || e.tok != tok {
-		return time.Time{}, false
-	}
-	return e.issued, true
 }
 
 // Transport is an [http.RoundTripper] that authenticates requests to the SSI
@@ -156,8 +152,10 @@ var _ http.RoundTripper = (*Transport)(nil)
 // Refreshes after 401 are bounded ([FreshTokenAge], [Min401RefreshInterval]),
 // counted together for all clients of one Config, so that a lasting 401 does
 // not spend the token endpoint's rate limit. A burst of 401s to one token
-// costs one refresh. Other statuses, 400 and 403 among them, are never
-// retried, because a new token does not fix them.
+// costs one refresh, through one Transport or through Transports built per
+// request from equal Configs, and a 401 to a token that such a refresh has
+// replaced is sent again with the replacement. Other statuses, 400 and 403
+// among them, are never retried, because a new token does not fix them.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	closeBody := func() {
 		if req.Body != nil {
@@ -238,38 +236,68 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // refreshAfter401 decides whether a 401 to a request sent with tok is worth
-// a new token. If it is, it invalidates tok, unless the source already serves
+// a new token. If it is, it drops tok, unless the source already serves
 // another token, and it reports true: the request may be sent again with the
 // source's next token. When this call started a refresh, brought records the
 // token that the refresh brings.
+//
+// The decision is shared by the sources of one Config (one guard per
+// CacheKey), which tell tokens apart by generation, so that a 401 to a token
+// that a refresh has already replaced, in this source or in another, is
+// retried with the replacement, whatever its text: a token issued before the
+// last refresh after 401 is as stale as the one that refresh replaced.
 func (t *Transport) refreshAfter401(tok *oauth2.Token, inv invalidator) (retry bool, brought func(*oauth2.Token)) {
-	g := &t.own
-	if src, ok := t.Source.(*TokenSource); ok && src.err == nil {
-		v, _ := refreshGuards.LoadOrStore(src.cacheKey, &refreshGuard{})
-		g = v.(*refreshGuard)
-		if _, current := src.issuedAt(tok); !current {
-			return true, nil // another request dropped it already, or a refresh replaced it
-		}
+	src, _ := t.Source.(*TokenSource)
+	if src == nil || src.err != nil {
+		return t.own.after401(tokenID{text: tok.AccessToken}, time.Time{}, func(time.Time) { inv.Invalidate(tok) },
+			func(fresh *oauth2.Token, _ time.Time) (tokenID, bool) { return tokenID{text: fresh.AccessToken}, true })
 	}
+	e := src.cur.Load()
+	if e == nil || e.tok != tok {
+		return true, nil // another request dropped it already, or a refresh replaced it
+	}
+	v, _ := refreshGuards.LoadOrStore(src.cacheKey, &refreshGuard{})
+	return v.(*refreshGuard).after401(tokenID{gen: e.gen}, e.issued, func(floor time.Time) { src.drop(e, floor) },
+		func(fresh *oauth2.Token, since time.Time) (tokenID, bool) {
+			f := src.cur.Load()
+			if f == nil || f.tok != fresh || f.issued.Before(since) {
+				return tokenID{}, false // not fetched after the 401: it proves nothing
+			}
+			return tokenID{gen: f.gen}, true
+		})
+}
+
+// after401 applies the bounds to a 401 answered to the token id, issued at
+// issued (zero when unknown). drop drops the token; its floor, when not zero,
+// is the time of the 401 that starts a refresh, before which the refresh
+// takes no token (see TokenSource.drop). idOf identifies the token that a
+// refresh brings, unless it was issued before since.
+func (g *refreshGuard) after401(id tokenID, issued time.Time, drop func(floor time.Time),
+	idOf func(fresh *oauth2.Token, since time.Time) (tokenID, bool)) (retry bool, brought func(*oauth2.Token)) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	now := time.Now()
+	recent := !g.at.IsZero() && now.Sub(g.at) < Min401RefreshInterval
 	switch {
-	case tok.AccessToken == g.brought && now.Sub(g.fresh) < FreshTokenAge:
+	case id == g.brought && now.Sub(g.fresh) < FreshTokenAge:
 		return false, nil // a fresh token rejected at once: the token is not the problem
-	case tok.AccessToken == g.rejected && now.Sub(g.at) < Min401RefreshInterval:
-		inv.Invalidate(tok) // another request of this burst started the refresh
+	case recent && (id == g.rejected || (!issued.IsZero() && issued.Before(g.at))):
+		drop(time.Time{}) // another 401 to it, or to a newer one, started the refresh
 		return true, nil
-	case !g.at.IsZero() && now.Sub(g.at) < Min401RefreshInterval:
+	case recent:
 		return false, nil
 	}
-	g.rejected, g.at, g.brought = tok.AccessToken, now, ""
-	inv.Invalidate(tok)
+	g.rejected, g.at, g.brought = id, now, tokenID{}
+	drop(now)
 	return true, func(fresh *oauth2.Token) {
+		fid, ok := idOf(fresh, now)
+		if !ok {
+			return
+		}
 		g.mu.Lock()
 		defer g.mu.Unlock()
 		if g.at.Equal(now) {
-			g.brought, g.fresh = fresh.AccessToken, time.Now()
+			g.brought, g.fresh = fid, time.Now()
 		}
 	}
 }

@@ -11,11 +11,9 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/signal"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/entity-studio-go/entityauth"
@@ -123,7 +121,7 @@ func (c *cli) api(args []string) int {
 	cfg.APIHosts = []string{base.Host}
 	cfg.HTTPClient = &http.Client{Transport: &recordTokens{base: http.DefaultTransport, sent: &c.sent}, Timeout: apiTimeout}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := c.signalContext()
 	defer stop()
 	a := &apiCaller{c: c, client: cfg.Client(ctx)}
 	var out []byte
@@ -244,16 +242,13 @@ func readBounded(r io.Reader) ([]byte, error) {
 	return b, nil
 }
 
-// printBody prints an answer's body on standard output, followed by a
-// newline if it lacks one, with the key and every token sent replaced.
+// printBody prints an answer's body on standard output as received, with
+// the key and every token sent replaced.
 func (c *cli) printBody(b []byte) {
 	s := string(b)
 	if r := c.redact(s); r != s {
 		c.stderr.printf("entityauth api: warning: the answer holds the API secret key or the access token sent; printed as %s\n", redactedText)
 		s = r
-	}
-	if !strings.HasSuffix(s, "\n") {
-		s += "\n"
 	}
 	c.stdout.printf("%s", s)
 }

@@ -225,7 +225,7 @@ func TestAPIPaginateRefusesNonList(t *testing.T) {
 	})
 	r := e.run("", "api", "--paginate", "/api/v1/did")
 	r.want(t, 75)
-	if want := `{"statusCode":503,"message":"down for maintenance"}` + "\n"; r.stdout != want {
+	if want := `{"statusCode":503,"message":"down for maintenance"}`; r.stdout != want {
 		t.Errorf("stdout = %q; want the failed page's body %q", r.stdout, want)
 	}
 	if want := "entityauth api: ssi: GET /api/v1/did: 503 Service Unavailable: down for maintenance\n"; r.stderr != want {
@@ -233,9 +233,10 @@ func TestAPIPaginateRefusesNonList(t *testing.T) {
 	}
 }
 
-// TestAPIOutput: the body as received on stdout (a newline added if it
-// lacks one), exit 0 on any 2xx, the PATH with or without its slash or as a
-// full URL under the base URL, which may have a path of its own.
+// TestAPIOutput: the body exactly as received on stdout (no newline added
+// to one that lacks it, none taken from one that ends with it), exit 0 on
+// any 2xx, the PATH with or without its slash or as a full URL under the
+// base URL, which may have a path of its own.
 func TestAPIOutput(t *testing.T) {
 	const body = "{\"did\":\"did:hid:testnet:z1\",\"html\":\"<b>&amp;</b>\",\n  \"n\": 1.50}"
 	_, api, e := apiEnv(t, func(w http.ResponseWriter, r *http.Request) {
@@ -243,8 +244,15 @@ func TestAPIOutput(t *testing.T) {
 		if r.URL.Path == "/prefix/api/v1/status/ssi/1" {
 			w.WriteHeader(http.StatusAccepted)
 		}
+		if r.URL.Path == "/api/v1/did/resolve/did:hid:testnet:z2" {
+			_, _ = io.WriteString(w, body+"\n\n")
+			return
+		}
 		_, _ = io.WriteString(w, body)
 	})
+	if r := e.run("", "api", "/api/v1/did/resolve/did:hid:testnet:z2"); r.stdout != body+"\n\n" {
+		t.Errorf("stdout = %q; want %q, as received", r.stdout, body+"\n\n")
+	}
 	for _, args := range [][]string{
 		{"api", "/api/v1/did/resolve/did:hid:testnet:z1"},
 		{"api", "api/v1/did/resolve/did:hid:testnet:z1"},
@@ -254,8 +262,8 @@ func TestAPIOutput(t *testing.T) {
 	} {
 		r := e.run("", args...)
 		r.want(t, 0, args...)
-		if r.stdout != body+"\n" {
-			t.Errorf("%q: stdout = %q; want %q", args, r.stdout, body+"\n")
+		if r.stdout != body {
+			t.Errorf("%q: stdout = %q; want %q, as received", args, r.stdout, body)
 		}
 		if r.stderr != "" {
 			t.Errorf("%q: stderr = %q; want none", args, r.stderr)
@@ -267,6 +275,7 @@ func TestAPIOutput(t *testing.T) {
 		checkToken(t, strings.TrimPrefix(req.Auth, "Bearer "))
 	}
 	want := []string{
+		"GET /api/v1/did/resolve/did:hid:testnet:z2",
 		"GET /api/v1/did/resolve/did:hid:testnet:z1", "GET /api/v1/did/resolve/did:hid:testnet:z1", "GET /api/v1/did/resolve/did:hid:testnet:z1",
 		"GET /prefix/api/v1/status/ssi/1", "GET /prefix/api/v1/status/ssi/1",
 	}
@@ -304,7 +313,7 @@ func TestAPIData(t *testing.T) {
 		before := len(api.requests())
 		r := e.run(tc.stdin, append([]string{"api"}, tc.args...)...)
 		r.want(t, 0, tc.args...)
-		if r.stdout != `{"ok":true}`+"\n" {
+		if r.stdout != `{"ok":true}` {
 			t.Errorf("%q: stdout = %q", tc.args, r.stdout)
 		}
 		reqs := api.requests()[before:]
@@ -548,7 +557,7 @@ func TestAPIHTTPErrors(t *testing.T) {
 				b, _ := json.Marshal(last.JSON)
 				want = string(b)
 			}
-			if strings.TrimSuffix(r.stdout, "\n") != want {
+			if r.stdout != want {
 				t.Errorf("stdout = %q; want the answer's body %q", r.stdout, want)
 			}
 		})

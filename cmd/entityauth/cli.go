@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // cli holds what a command reads and writes, so that it can run in-process.
@@ -22,6 +23,8 @@ type cli struct {
 	// sent holds the access tokens that the api command sent; redact masks
 	// them too.
 	sent tokenSet
+	// terminated is set when a SIGTERM ended the command (see signalContext).
+	terminated atomic.Bool
 }
 
 // tokenSet is a set of access tokens, safe for concurrent use.

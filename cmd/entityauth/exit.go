@@ -10,7 +10,9 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -32,13 +34,48 @@ const (
 	// exitInterrupted (128 + SIGINT, as shells report it) says that the
 	// user interrupted the command.
 	exitInterrupted = 130
+	// exitTerminated (128 + SIGTERM, as shells report it) says that the
+	// command was asked to stop: kill, a service manager, a container stop.
+	exitTerminated = 143
 )
+
+// signalContext returns a context that SIGINT or SIGTERM cancels, as
+// signal.NotifyContext does, and its stop function. The signal that came is
+// noted, so that fail exits with the status that shells report for it.
+func (c *cli) signalContext() (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case s := <-ch:
+			if s == syscall.SIGTERM {
+				c.terminated.Store(true)
+			}
+			cancel(signalCause{s})
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		cancel(context.Canceled)
+	}
+}
+
+// signalCause is the cause of a context that a signal cancelled.
+type signalCause struct{ sig os.Signal }
+
+func (e signalCause) Error() string        { return e.sig.String() + " signal received" }
+func (e signalCause) Is(target error) bool { return target == context.Canceled }
 
 // fail prints err on stderr, prefixed by the command's name, and a hint
 // where one helps, and returns the exit status that err calls for: see
 // failure.
 func (c *cli) fail(name string, err error) int {
 	code, hint := failure(err)
+	if code == exitInterrupted && c.terminated.Load() {
+		code = exitTerminated
+	}
 	c.stderr.printf("entityauth %s: %s\n", name, c.redact(strings.TrimPrefix(err.Error(), "entityauth: ")))
 	if hint != "" {
 		c.stderr.printf("hint: %s\n", hint)
@@ -47,11 +84,12 @@ func (c *cli) fail(name string, err error) int {
 }
 
 // failure maps a command's error to its exit status and a hint, from the
-// error's type alone: exitTempFail for a temporary failure, exitFail for
-// any other. Every command reports its failures through fail, so that the
+// error's type alone: exitInterrupted for an interrupt (fail makes it
+// exitTerminated for a SIGTERM), exitTempFail for a temporary failure,
+// exitFail for any other. Every command reports its failures through fail, so that the
 // same error gets the same status in each.
 func failure(err error) (code int, hint string) {
-	if errors.Is(err, context.Canceled) { // only an interrupt cancels a command's context
+	if errors.Is(err, context.Canceled) { // only a signal cancels a command's context: see signalContext
 		return exitInterrupted, ""
 	}
 	var re *oauth2.RetrieveError

@@ -10,8 +10,8 @@ func (c *cli) usage(w *output) {
 	}
 	w.printf("\nThe API secret key comes from $%s or --secret-file, never from a flag.\n", envSecret)
 	w.printf("Run 'entityauth COMMAND -h' for a command's flags.\n")
-	w.printf("Exit status: %d ok, %d failure, %d usage error, %d temporary failure (try again later), %d interrupted.\n",
-		exitOK, exitFail, exitUsage, exitTempFail, exitInterrupted)
+	w.printf("Exit status: %d ok, %d failure, %d usage error, %d temporary failure (try again later), %d interrupted (%d on SIGTERM).\n",
+		exitOK, exitFail, exitUsage, exitTempFail, exitInterrupted, exitTerminated)
 }
 
 // help is the help command.

@@ -16,7 +16,8 @@
 // ENTITY_API_SECRET_KEY or from a file (--secret-file), never from a flag.
 // Every command takes -h. Exit status: 0 on success, 1 on failure, 2 on a
 // usage error, 75 on a temporary failure (EX_TEMPFAIL: rate limited, server
-// error or network error; try again later), 130 when interrupted.
+// error or network error; try again later), 130 when interrupted (SIGINT),
+// 143 when terminated (SIGTERM).
 package main
 
 import (

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -386,36 +387,49 @@ func closedPortURL(t *testing.T) string {
 }
 
 // TestTokenInterrupted: an interrupt while the token request is under way
-// ends the run at once with 130, as shells report SIGINT, not with the 75 of
-// a temporary failure.
+// ends the run at once with the status that shells report for the signal,
+// 130 for SIGINT and 143 for SIGTERM, not with the 75 of a temporary
+// failure, in the token command and in the api command.
 func TestTokenInterrupted(t *testing.T) {
-	srv, e := tokenEnv(t)
-	srv.Enqueue(entityauthtest.TokenEndpoint, entityauthtest.Fault{Delay: time.Minute})
-	cmd := exec.CommandContext(t.Context(), binary, "token", "--no-cache")
-	cmd.Env = e.vars
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	for deadline := time.Now().Add(10 * time.Second); srv.TokenRequests() == 0; time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			_ = cmd.Process.Kill()
-			t.Fatal("the token request did not arrive within 10 s")
+	for _, tc := range []struct {
+		sig  os.Signal
+		code int
+	}{
+		{os.Interrupt, 130},
+		{syscall.SIGTERM, 143},
+	} {
+		for _, args := range [][]string{{"token", "--no-cache"}, {"api", "--no-cache", "/api/v1/did"}} {
+			t.Run(fmt.Sprintf("%s %v", args[0], tc.sig), func(t *testing.T) {
+				srv, e := fakeEnv(t)
+				srv.Enqueue(entityauthtest.TokenEndpoint, entityauthtest.Fault{Delay: time.Minute})
+				cmd := exec.CommandContext(t.Context(), binary, args...)
+				cmd.Env = e.vars
+				var stdout, stderr bytes.Buffer
+				cmd.Stdout, cmd.Stderr = &stdout, &stderr
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				for deadline := time.Now().Add(10 * time.Second); srv.TokenRequests() == 0; time.Sleep(10 * time.Millisecond) {
+					if time.Now().After(deadline) {
+						_ = cmd.Process.Kill()
+						t.Fatal("the token request did not arrive within 10 s")
+					}
+				}
+				if err := cmd.Process.Signal(tc.sig); err != nil {
+					t.Fatal(err)
+				}
+				err := cmd.Wait()
+				var exit *exec.ExitError
+				if !errors.As(err, &exit) || exit.ExitCode() != tc.code {
+					t.Fatalf("run ended by %v: %v; want exit %d\nstderr: %s", tc.sig, err, tc.code, stderr.String())
+				}
+				if stdout.Len() != 0 {
+					t.Errorf("stdout = %q; want none", stdout.String())
+				}
+				assertNoSecrets(t, "stderr", stderr.String(), srv.APIKey())
+			})
 		}
 	}
-	if err := cmd.Process.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
-	}
-	err := cmd.Wait()
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() != exitInterrupted {
-		t.Fatalf("interrupted run: %v; want exit %d\nstderr: %s", err, exitInterrupted, stderr.String())
-	}
-	if stdout.Len() != 0 {
-		t.Errorf("stdout = %q; want none", stdout.String())
-	}
-	assertNoSecrets(t, "stderr", stderr.String(), srv.APIKey())
 }
 
 // TestTokenCache is the criterion: 12 calls in a row make one token
