@@ -162,7 +162,7 @@ func usageWindowOf(q url.Values, now time.Time) usageWindow {
 			s := jsISO(def)
 			return def, &s
 		}
-		t, ok := jsDate(strings.Join(raw, ","))
+		t, ok := usageDate(strings.Join(raw, ","))
 		if !ok {
 			// new Date("…") is Invalid Date: the driver sends it as 0, and
 			// JSON writes it as null.
@@ -183,9 +183,9 @@ func jsISO(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z
 // alone is UTC, a date and time without an offset is local time.
 var isoDate = regexp.MustCompile(`^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:\d{2})?)?$`)
 
-// jsDate parses s as new Date(s) does for the ISO forms. V8 also reads
+// usageDate parses s as new Date(s) does for the ISO forms. V8 also reads
 // other forms (such as "Jan 1 2025"), which the fake takes for invalid.
-func jsDate(s string) (time.Time, bool) {
+func usageDate(s string) (time.Time, bool) {
 	m := isoDate.FindStringSubmatch(strings.TrimSpace(s))
 	if m == nil {
 		return time.Time{}, false

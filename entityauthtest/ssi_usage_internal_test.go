@@ -42,8 +42,8 @@ func TestUsageLogBounded(t *testing.T) {
 	}
 }
 
-// TestJSDate reads dates as new Date(…) does for the ISO forms.
-func TestJSDate(t *testing.T) {
+// TestUsageDate reads dates as new Date(…) does for the ISO forms.
+func TestUsageDate(t *testing.T) {
 	for _, tt := range []struct {
 		in, want string // want: toISOString, or "" for Invalid Date
 	}{
@@ -58,13 +58,13 @@ func TestJSDate(t *testing.T) {
 		{"yesterday", ""},
 		{"", ""},
 	} {
-		got, ok := jsDate(tt.in)
+		got, ok := usageDate(tt.in)
 		if s := jsISO(got); (tt.want == "") == ok || (ok && s != tt.want) {
-			t.Errorf("jsDate(%q) = %s, %v; want %q", tt.in, s, ok, tt.want)
+			t.Errorf("usageDate(%q) = %s, %v; want %q", tt.in, s, ok, tt.want)
 		}
 	}
-	local, ok := jsDate("2025-01-31T10:20")
+	local, ok := usageDate("2025-01-31T10:20")
 	if !ok || local.Location().String() != "Local" || local.Hour() != 10 {
-		t.Errorf("jsDate of a date-time without offset = %v; want 10:20 local time", local)
+		t.Errorf("usageDate of a date-time without offset = %v; want 10:20 local time", local)
 	}
 }
