@@ -36,6 +36,11 @@
 //     included, works again.
 //   - Within one second, the same claims sign to the same token, as on the
 //     real server.
+//   - An app whose owner is gone ([Server.DeleteOwner]) gets 401 ["Admin
+//     user not found. He/She might have delete the account or never created
+//     one"] for any key with the app's part before the dot, before the key
+//     is compared; an app of an unknown service ([Options.UnknownService])
+//     gets 400 ["Invalid service ID: <appId>"] after the key's checks.
 //
 // # The SSI API
 //
@@ -66,24 +71,37 @@
 //     exhausted. Please contact the admin"]. Presentation routes are free.
 //   - DIDs are Ed25519 keys from crypto/ed25519. A created DID is
 //     did:hid:testnet:z6Mk… (the multibase base58btc multicodec key), its
-//     document shaped as hs-ssi-sdk writes it, registrationStatus
-//     UNREGISTRED, and resolves with didDocumentMetadata null and its name.
-//     Registering it with its own verification method makes it COMPLETED
-//     with a transaction hash of 64 upper-case hex digits, which resolve then
-//     shows as versionId; registering it again is 400 "<did> already
-//     registered". An unknown DID resolves to 200 {"didDocument":{},
-//     "didDocumentMetadata":null}. updateDID replaces, deactivates or renames.
+//     document shaped as hs-ssi-sdk writes it (no blockchainAccountId),
+//     registrationStatus UNREGISTRED. Every key type of hid-node passes the
+//     validation; X25519 and Bls12381G2 give an ordinary Ed25519 DID, as on
+//     the real service. Until it is on chain, the app's own DID resolves,
+//     with didDocumentMetadata null and its name, to the document that the
+//     real service rebuilds from the DID split on ":": for
+//     did:hid:testnet:<id>, the document of did:hid:<id>:<id>. Once on chain
+//     it resolves to the chain's document and {created, updated,
+//     deactivated, versionId}, versionId the 64 upper-case hex digits of the
+//     transaction. An unknown DID resolves to 200 {"didDocument":{},
+//     "didDocumentMetadata":null}. updateDID replaces, deactivates or renames;
+//     without an X25519 method it sets keyAgreement to [] and answers the
+//     document so changed.
 //   - Credentials get ids vc:hid:testnet:z6Mk…, are kept when persist is true
 //     (getCredential answers the document with retrieveCredential=true), and
 //     have an on-chain status unless registerCredentialStatus is false (then
-//     registerCredentialStatus adds it). The status moves between LIVE and
-//     SUSPEND; REVOKE is final; setting the current status again is 400.
+//     registerCredentialStatus adds it). The document's @context is
+//     credentials/v1, the schemaContext, then the Ed25519-2020 suite's;
+//     issuanceDate is 100 s before the issue and expirationDate is read as
+//     JavaScript's Date reads it and written in UTC whole seconds. The
+//     status moves between LIVE and SUSPEND; REVOKE is final; the chain
+//     refuses setting the current status again.
 //     Lists answer {totalCount, data}; credentials come newest first, DIDs
 //     and templates oldest first; page and limit are 1 to 100, default 1
 //     and 10.
-//   - Presentation templates are stored per app (names in snake case and
-//     unique); presentation requests are built from them and not stored,
-//     with times in epoch milliseconds.
+//   - Presentation templates are stored per app: create re-cases the name
+//     as the real @ToSnakeCase does ("Alumni Credential Request" becomes
+//     AlumniCredentialRequest, "KYC check" _kyccheck), which must then be
+//     unique; PATCH takes any subset of the fields and stores the name as
+//     sent. Presentation requests are built from them and not stored, with
+//     times in epoch milliseconds.
 //   - registerDIDV2 wants a sign info for every verification method of the
 //     document ("Missing sign info for verification method: <id>"), signs
 //     the Ed25519 ones with the DID's stored key (the DID must be the app's,
@@ -111,9 +129,65 @@
 //     as the real pipelines do and the presentation routes left out, with the
 //     prices of the real credit rules. The log keeps the latest 65,536
 //     requests (and 8 MiB of paths); the real one keeps every request. Dates
-//     are read as JavaScript's Date reads the ISO forms, and one that is not
-//     a date is answered null, as on the real service; groups come in the
-//     order of their first request (the real order is the database's).
+//     are read as JavaScript's Date reads the ISO forms, the server's local
+//     time (the default start of the month, a date-time without an offset)
+//     taken as UTC, and one that is not a date is answered null, as on the
+//     real service; groups come in the order of their first request (the
+//     real order is the database's).
+//
+// # Queued transactions
+//
+// An app that has credits has a fee grant, and the real service then queues
+// its chain transactions for a worker. The fake does so by default:
+//
+//   - registerDID with verificationMethodId answers 201 UNREGISTRED with
+//     transactionHash "", and the DID reaches the chain [Options.ChainDelay]
+//     later (default [DefaultChainDelay]). Its database row stays
+//     UNREGISTRED, as the real service leaves it: registering it again is
+//     queued again (and refused by the chain, unseen), and signDIDAuth
+//     without a didDocument keeps answering 400. registerDIDV2 answers and
+//     queues the same way (with the DID's name first).
+//   - updateDID with a document and a verificationMethodId answers 200
+//     without a transactionHash key; the chain takes the change later, or
+//     refuses it (unchanged document, another update landed first, a
+//     deactivated DID, a bad signature), unseen.
+//   - issueCredential answers as ever; its status's registration is queued.
+//     registerCredentialStatus answers 201 {}. updateCredentialStatus answers
+//     the chain's status from before the change. getCredential carries
+//     credentialStatus only once a registration has landed; its
+//     metadata.transactionStatus lists the landed transactions, with status
+//     0, or 1 for those that the chain refused.
+//   - Order matters until the chain catches up: issuing with an issuer not on
+//     chain answers 400 ["Cannot read properties of undefined (reading
+//     'find')"], and changing a status that has not landed 400 ["No
+//     credential status found. Probably invalid credentialId"]. The issue
+//     route caches the issuer's document as it first resolved, for the life
+//     of the server, as the real service does per process: an issue made too
+//     early keeps failing for that issuer, and a later update of its
+//     document is not seen there.
+//
+// Transactions land in order, when a request or a method of the Server
+// finds their time past: no timer runs, so that inside a testing/synctest
+// bubble they follow the bubble's clock. [Server.FlushChain] lands them at
+// once, [Server.QueuedTransactions] counts them. [Options.DirectMode] answers
+// as the real service does without a fee grant: COMPLETED with the hash,
+// changes on chain before the answer. Package ssi's WaitRegistered and
+// WaitCredentialStatus are how a client waits.
+//
+// Where the source leaves the behaviour open, the fake takes the reading
+// that fails a wrong assumption: the worker that broadcasts is not in the
+// real service's repository, so what it records and when is the fake's
+// guess (a record per landed credential transaction, types
+// REGISTER_CREDENTIAL_STATUS and UPDATE_CREDENTIAL_STATUS); the real delay
+// is several seconds, possibly tens; the issuer cache is per process, and a
+// real deployment may run several; in direct mode getCredential carries
+// credentialStatus at once, although the real service, which reads the
+// worker's records, probably never does there; a date and time without an
+// offset is read as UTC (the server's local time in a container), and the
+// other forms that JavaScript's Date accepts (such as "Jan 1 2030") are
+// refused. registerDID with signInfos and no verificationMethodId is never
+// queued: it puts the DID on chain, then answers 500 (duplicate key) for a
+// DID that createDID made.
 //
 // Proofs are the fake's own, not W3C Data Integrity proofs: proofValue is
 // "z" and the base58 Ed25519 signature of the document's JSON with its
@@ -127,8 +201,7 @@
 //
 // Not modelled: ECDSA and BabyJubJub key types (400), schemas (the
 // schema routes are not in the spec; issuing with a schemaId is 400), the
-// fee-grant queue (registrations complete at once, and getCredential
-// always reports a registered status), the x-api-credit-token header, other
+// x-api-credit-token header, other
 // apps (every token belongs to the one app), and the JWT strategy's and the
 // SDK's own texts beyond the common cases; chain errors carry the fake's
 // wording.
@@ -149,7 +222,8 @@
 // queueing answers with [Server.Enqueue] (any status and body, a delay, a
 // dropped connection, a truncated or oversized body, Retry-After, a redirect)
 // and flip switches that model server-side events: [Server.DropSessions],
-// [Server.RotateKey], [Server.SetDown] and [Server.SetCredits].
+// [Server.RotateKey], [Server.SetDown], [Server.SetCredits],
+// [Server.DeleteOwner] and [Server.FlushChain].
 //
 // Time-dependent code is best tested inside a testing/synctest bubble: create a
 // server there with [NewPipeServer], which uses an in-memory network instead of

@@ -5,8 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"time"
 
+	"github.com/entity-studio-go/entityauth"
 	"github.com/entity-studio-go/entityauth/entityauthtest"
+	"github.com/entity-studio-go/entityauth/gen/ssiapi"
+	"github.com/entity-studio-go/entityauth/ssi"
 )
 
 // postToken asks srv for a token with plain net/http and describes the answer.
@@ -62,4 +66,43 @@ func ExampleServer_Enqueue() {
 	// Output:
 	// 503 Service Unavailable
 	// 200 OK Bearer 14400 true
+}
+
+// ExampleServer_FlushChain shows the queued transactions of the default
+// mode: a registration answers at once, and the DID is on chain only once
+// the chain delay has passed, or at FlushChain.
+func ExampleServer_FlushChain() {
+	srv := entityauthtest.NewServer(entityauthtest.Options{ChainDelay: time.Hour})
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cfg := &entityauth.Config{APISecretKey: srv.APIKey(), BaseURL: srv.URL}
+	c, err := ssi.NewClient(srv.URL, cfg.Client(ctx))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	created, err := c.CreateDID(ctx, ssiapi.CreateDIDRequest{Namespace: ssiapi.DIDNamespaceTestnet})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	vm := ssi.VerificationMethodID(created.MetaData.DidDocument)
+	reg, err := c.RegisterDID(ctx, ssiapi.RegisterDIDRequest{DidDocument: created.MetaData.DidDocument, VerificationMethodId: vm})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%s %q, queued: %d\n", reg.RegistrationStatus, reg.TransactionHash, srv.QueuedTransactions())
+
+	srv.FlushChain() // as if the hour had passed
+	resolved, err := c.WaitRegistered(ctx, created.Did)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("on chain:", resolved.DidDocumentMetadata != nil, "queued:", srv.QueuedTransactions())
+	// Output:
+	// UNREGISTRED "", queued: 1
+	// on chain: true queued: 0
 }

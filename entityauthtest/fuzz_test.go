@@ -66,7 +66,7 @@ func (a *fuzzApp) serve(method, path string, body []byte) *httptest.ResponseReco
 }
 
 func newFuzzApp(t *testing.T) *fuzzApp {
-	srv := entityauthtest.NewPipeServer(entityauthtest.Options{RateLimit: -1})
+	srv := entityauthtest.NewPipeServer(entityauthtest.Options{RateLimit: -1, ChainDelay: -1}) // queued, landing at the next request
 	t.Cleanup(srv.Close)
 	a := &fuzzApp{ctx: t.Context(), srv: srv}
 	req := httptest.NewRequestWithContext(a.ctx, http.MethodPost, "/api/v1/app/oauth", nil)

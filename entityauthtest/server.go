@@ -44,6 +44,26 @@ type Options struct {
 	// real service's prices (see [Server.CreditsUsed]); once it cannot pay
 	// for a request, the request gets the real 400. 0 means unlimited.
 	Credits int
+	// DirectMode makes the SSI API answer as the real service does for an
+	// app without a fee grant: registrations, DID updates and credential
+	// status changes reach the chain before the answer, which carries the
+	// transaction hash (COMPLETED). By default (false) the fake answers as
+	// production does for an app that was given credits, and with them a fee
+	// grant: those transactions are queued, the answer comes at once
+	// (registerDID: UNREGISTRED with an empty transactionHash), and the chain
+	// changes [Options.ChainDelay] later. See "Queued transactions" in the
+	// package documentation.
+	DirectMode bool
+	// ChainDelay is how long a queued transaction takes to reach the chain.
+	// 0 means [DefaultChainDelay]; a negative delay lands it at the next
+	// request. [Server.FlushChain] lands every queued transaction at once.
+	ChainDelay time.Duration
+	// UnknownService makes the app's first service none that the token
+	// server knows (SSI, Cavach, Quest): every token request with the right
+	// key gets 400 ["Invalid service ID: <appId>"], after the key's checks.
+	// (The real server checks the service only when the app has no live
+	// session, which such an app never gets.)
+	UnknownService bool
 	// LegacyErrors makes the wrong-key 401 carry the message as the plain
 	// string "access_denied", as older servers did.
 	LegacyErrors bool
@@ -77,12 +97,14 @@ type Server struct {
 	key      string
 	down     bool
 	noCredit bool
-	sessions map[string]session // by session ID; see claimsLocked
-	ssi      *ssiState          // the SSI API's state, ssi_state.go
-	queues   [2][]Fault
-	requests requestLog
-	counters map[string]*rateCounter
-	closed   bool
+	// ownerDeleted: the app's owner is gone (DeleteOwner).
+	ownerDeleted bool
+	sessions     map[string]session // by session ID; see claimsLocked
+	ssi          *ssiState          // the SSI API's state, ssi_state.go
+	queues       [2][]Fault
+	requests     requestLog
+	counters     map[string]*rateCounter
+	closed       bool
 
 	done      chan struct{} // closed by Close
 	served    chan struct{} // closed when the Serve goroutine returns

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,6 +33,7 @@ type credRecord struct {
 	createdAt  time.Time
 	doc        map[string]any // the signed credential, kept only when persist
 	status     *credStatus    // nil until registered on the fake chain
+	records    []txnStatus    // the queue worker's records of landed transactions (queued mode)
 }
 
 // credStatus is a credential's status as the chain holds it.
@@ -60,7 +62,6 @@ type chainStatus struct {
 type statusProof struct {
 	Type               string `json:"type"`
 	Created            string `json:"created"`
-	Updated            string `json:"updated"`
 	VerificationMethod string `json:"verificationMethod"`
 	ProofPurpose       string `json:"proofPurpose"`
 	ProofValue         string `json:"proofValue"`
@@ -74,7 +75,7 @@ func (c *credRecord) chain() chainStatus {
 		Revoked: st.revoked, Suspended: st.suspended, Remarks: st.remarks,
 		Issuer: st.issuer, IssuanceDate: st.issuanceDate, CredentialMerkleRootHash: st.hash,
 		Proof: statusProof{
-			Type: ed25519ProofType, Created: st.created.UTC().Format(isoSeconds), Updated: st.updated.UTC().Format(isoSeconds),
+			Type: ed25519ProofType, Created: st.updated.UTC().Format(isoSeconds),
 			VerificationMethod: c.vmID, ProofPurpose: "assertionMethod", ProofValue: st.proofValue, ClientSpecType: clientSpecNone,
 		},
 	}
@@ -157,13 +158,80 @@ func (h *ssiHandler) GetCredential(w http.ResponseWriter, r *http.Request, id st
 		if rec.persist && retrieve {
 			out.CredentialDocument = rec.doc
 		}
-		if rec.status != nil {
+		switch {
+		case h.s.queued():
+			// The status is read from the chain only when the worker has
+			// recorded a successful transaction for the credential.
+			out.Metadata.TransactionStatus = rec.records
+			if rec.landed() && rec.status != nil {
+				st := rec.chain()
+				out.CredentialStatus = &st
+			}
+		case rec.status != nil:
 			st := rec.chain()
 			out.CredentialStatus = &st
-			out.Metadata.TransactionStatus = []txnStatus{{TxnHash: rec.status.txHash, Status: 0, ID: rec.id, Type: "REGISTER_CREDENTIAL_STATUS"}}
+			out.Metadata.TransactionStatus = []txnStatus{{TxnHash: rec.status.txHash, Status: 0, ID: rec.id, Type: txnRegisterStatus}}
 		}
 		return ok(http.StatusOK, out)
 	})
+}
+
+// Types of the worker's transaction records. The worker is not in the real
+// service's repository: the fake's names.
+const (
+	txnRegisterStatus = "REGISTER_CREDENTIAL_STATUS"
+	txnUpdateStatus   = "UPDATE_CREDENTIAL_STATUS"
+)
+
+// landed reports whether the worker recorded a successful transaction for c.
+func (c *credRecord) landed() bool {
+	for _, r := range c.records {
+		if r.Status == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// record adds the worker's record of a landed transaction: status 0 when
+// the chain took it, 1 when it refused it.
+func (c *credRecord) record(kind string, took bool) {
+	status := 1
+	if took {
+		status = 0
+	}
+	c.records = append(c.records, txnStatus{TxnHash: txHash(), Status: status, ID: c.id, Type: kind})
+}
+
+// Messages of the issue route.
+const (
+	// msgIssuerNotOnChain is what the real service answers when the issuer's
+	// document, resolved from the chain, is empty: it reads
+	// didDocument.verificationMethod.find.
+	msgIssuerNotOnChain = "Cannot read properties of undefined (reading 'find')"
+	msgNoStatus         = "No credential status found. Probably invalid credentialId"
+	msgBadExpiration    = "HID-SSI-SDK:: Error: Could not create credential, error = RangeError: Invalid time value"
+)
+
+// issuanceLead is how far before now hs-ssi-sdk dates a credential's issuanceDate.
+const issuanceLead = 100 * time.Second
+
+// issuerDocLocked returns the issuer's document as the issue route sees it:
+// the real service resolves it from the chain at the issuer's first issue
+// and caches it for the life of the process (a NodeCache without TTL,
+// credential.service.ts), the empty document of an issuer not yet on chain
+// included. So an issue made before the DID landed keeps failing, and a
+// later update of the document is not seen. s.mu must be held.
+func (s *Server) issuerDocLocked(issuer string) map[string]any {
+	raw, cached := s.ssi.issuerCache[issuer]
+	if !cached {
+		raw = json.RawMessage("{}")
+		if rec := s.ssi.dids[issuer]; rec != nil && rec.registered {
+			raw = rec.onChain
+		}
+		s.ssi.issuerCache[issuer] = raw
+	}
+	return rawMap(raw)
 }
 
 // IssueCredential answers POST /api/v1/credential/issue: a credential signed
@@ -192,11 +260,11 @@ func (h *ssiHandler) IssueCredential(w http.ResponseWriter, r *http.Request) {
 		if owner == nil {
 			return notFoundError(vmid+" not found", vmid+" is not owned by the appId "+c.appID, "Resource not found")
 		}
-		issuerRec := s.ssi.dids[issuer]
-		if issuerRec == nil || !issuerRec.registered {
-			return badRequest("HID-SSI-SDK:: Error: could not resolve issuerDid " + issuer)
+		issuerDoc := s.issuerDocLocked(issuer)
+		if _, has := issuerDoc["verificationMethod"]; !has {
+			return badRequest(msgIssuerNotOnChain)
 		}
-		if docKey(rawMap(issuerRec.onChain), vmid) == "" {
+		if docKey(issuerDoc, vmid) == "" {
 			return badRequest("VerificationMethod does not exists for vmId " + vmid)
 		}
 		if hasSchema {
@@ -216,13 +284,22 @@ func (h *ssiHandler) IssueCredential(w http.ResponseWriter, r *http.Request) {
 				types = append(types, ts)
 			}
 		}
-		ctx := []any{credentialsContext, credStatusContext}
+		expires, valid := jsDate(expiration)
+		if !valid {
+			return badRequest(msgBadExpiration)
+		}
+		// Disagreement 7: the schemaContext path adds no status context;
+		// jsonld-signatures appends the suite's context when it is absent.
+		ctx := []any{credentialsContext}
 		ctx = append(ctx, schemaContext...)
-		ctx = append(ctx, ed25519Context)
+		if !slices.Contains(ctx, any(ed25519Context)) {
+			ctx = append(ctx, ed25519Context)
+		}
 
 		key := newKey() // the credential id is a key, as hs-ssi-sdk makes it
 		id := "vc:hid:testnet:z" + base58.Encode(append([]byte{0xed, 0x01}, pubOf(key)...))
 		now := time.Now()
+		issuance := now.Add(-issuanceLead).UTC().Format(isoSeconds)
 		subjectClaims := map[string]any{"id": subject}
 		for k, v := range fields {
 			subjectClaims[k] = v
@@ -232,23 +309,26 @@ func (h *ssiHandler) IssueCredential(w http.ResponseWriter, r *http.Request) {
 			"id":                id,
 			"type":              types,
 			"issuer":            issuer,
-			"issuanceDate":      now.UTC().Format(isoSeconds),
-			"expirationDate":    expiration,
+			"issuanceDate":      issuance,
+			"expirationDate":    expires.UTC().Format(isoSeconds),
 			"credentialSubject": subjectClaims,
 			"credentialStatus":  map[string]any{"id": statusBaseURL + id, "type": statusListType},
 		}
 		proof := map[string]any{"type": ed25519ProofType, "created": now.UTC().Format(isoSeconds), "verificationMethod": vmid, "proofPurpose": "assertionMethod"}
-		proof["proofValue"] = sign(issuerRec.key, doc)
+		proof["proofValue"] = sign(owner.key, doc)
 		doc["proof"] = proof
 
 		sum := sha256.Sum256(canonical(doc))
 		rec := &credRecord{id: id, issuerDID: issuer, vmID: vmid, persist: persist, register: register, schemaType: types[min(1, len(types)-1)], createdAt: now}
-		st := &credStatus{issuer: issuer, issuanceDate: now.UTC().Format(isoSeconds), hash: hex.EncodeToString(sum[:]), remarks: "Credential is active", created: now, updated: now}
-		st.proofValue = sign(issuerRec.key, st.hash)
+		st := &credStatus{issuer: issuer, issuanceDate: issuance, hash: hex.EncodeToString(sum[:]), remarks: "Credential is active", created: now, updated: now}
+		st.proofValue = sign(owner.key, st.hash)
 		if persist {
 			rec.doc = doc
 		}
-		if register {
+		switch {
+		case register && s.queued():
+			s.registerStatusLaterLocked(rec, st)
+		case register:
 			st.txHash = txHash()
 			rec.status = st
 		}
@@ -352,15 +432,20 @@ func (h *ssiHandler) UpdateCredentialStatus(w http.ResponseWriter, r *http.Reque
 		vmid, _ := body.get("verificationMethodId").(string)
 		reason, _ := body.get("statusReason").(string)
 
+		issuer, _ := body.get("issuerDid").(string)
+
 		s := h.s
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if s.ssi.dids[strings.SplitN(vmid, "#", 2)[0]] == nil {
 			return notFoundError(vmid+" not found", vmid+" is not owned by the appId "+c.appID, "Resource not found")
 		}
+		if d := s.ssi.dids[issuer]; d == nil || !d.registered {
+			return badRequest(msgIssuerNotOnChain)
+		}
 		rec := s.ssi.creds[id]
 		if rec == nil || rec.status == nil {
-			return badRequest("HID-SSI-SDK:: Error: credential status of " + id + " not found on chain")
+			return badRequest(msgNoStatus)
 		}
 		if !s.controlsLocked(rec.issuerDID, strings.SplitN(vmid, "#", 2)[0]) {
 			// hid-ssi-js-sdk vc.ts updateCredentialStatus: the method's DID must
@@ -369,21 +454,58 @@ func (h *ssiHandler) UpdateCredentialStatus(w http.ResponseWriter, r *http.Reque
 			return badRequest("HID-SSI-SDK:: Error: params.verificationMethodId does not belong to issuerDid")
 		}
 		st := rec.status
-		cur := map[bool]string{true: "SUSPEND", false: "LIVE"}[st.suspended]
-		switch {
-		case st.revoked:
-			return badRequest("failed to execute message; message index: 0: credential status " + id + " could not be updated since it is revoked: invalid Credential Status")
-		case status == cur:
-			return badRequest("failed to execute message; message index: 0: credential status of " + id + " is already " + status + ": invalid Credential Status")
+		refusal := func() string {
+			cur := map[bool]string{true: "SUSPEND", false: "LIVE"}[st.suspended]
+			switch {
+			case st.revoked:
+				return "failed to execute message; message index: 0: credential status " + id + " could not be updated since it is revoked: invalid Credential Status"
+			case status == cur:
+				return "failed to execute message; message index: 0: credential status of " + id + " is already " + status + ": invalid Credential Status"
+			}
+			return ""
 		}
-		st.suspended, st.revoked = status == "SUSPEND", status == "REVOKE"
-		st.remarks = map[string]string{"LIVE": "Credential is active", "SUSPEND": "Credential is suspended", "REVOKE": "Credential is revoked"}[status]
-		if reason != "" {
-			st.remarks = reason
+		apply := func(at time.Time) {
+			st.suspended, st.revoked = status == "SUSPEND", status == "REVOKE"
+			st.remarks = map[string]string{"LIVE": "Credential is active", "SUSPEND": "Credential is suspended", "REVOKE": "Credential is revoked"}[status]
+			if reason != "" {
+				st.remarks = reason
+			}
+			st.updated = at
+			st.proofValue = sign(s.ssi.dids[rec.issuerDID].key, st.hash+status)
 		}
-		st.updated = time.Now()
-		st.proofValue = sign(s.ssi.dids[rec.issuerDID].key, st.hash+status)
+		if s.queued() {
+			// Signed, queued, then answered with the chain's status as it
+			// still is: the status from before the change.
+			before := rec.chain()
+			s.enqueueLocked(txCredUpdate, func(at time.Time) bool {
+				took := refusal() == ""
+				if took {
+					apply(at)
+				}
+				rec.record(txnUpdateStatus, took)
+				return took
+			})
+			return ok(http.StatusOK, before)
+		}
+		if msg := refusal(); msg != "" {
+			return badRequest(msg)
+		}
+		apply(time.Now())
 		return ok(http.StatusOK, rec.chain())
+	})
+}
+
+// registerStatusLaterLocked queues the registration of rec's status st. s.mu
+// must be held.
+func (s *Server) registerStatusLaterLocked(rec *credRecord, st *credStatus) {
+	s.enqueueLocked(txCredRegister, func(at time.Time) bool {
+		took := rec.status == nil
+		if took {
+			st.created, st.updated = at, at
+			rec.status = st
+		}
+		rec.record(txnRegisterStatus, took)
+		return took
 	})
 }
 
@@ -431,6 +553,17 @@ func (h *ssiHandler) RegisterCredentialStatus(w http.ResponseWriter, r *http.Req
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		rec := s.ssi.creds[id]
+		if s.queued() {
+			// Queued: 201 {} whatever the chain will say.
+			if rec != nil {
+				hash, _ := cs["credentialMerkleRootHash"].(string)
+				issuance, _ := cs["issuanceDate"].(string)
+				st := &credStatus{issuer: rec.issuerDID, issuanceDate: issuance, hash: hash, remarks: "Credential is active"}
+				st.proofValue = sign(s.ssi.dids[rec.issuerDID].key, hash)
+				s.registerStatusLaterLocked(rec, st)
+			}
+			return ok(http.StatusCreated, struct{}{})
+		}
 		if rec == nil {
 			return badRequest("failed to execute message; message index: 0: credential " + id + " is unknown to the chain (entityauthtest registers only the app's credentials)")
 		}
@@ -453,4 +586,31 @@ func rawMap(b []byte) map[string]any {
 	var m map[string]any
 	_ = json.Unmarshal(b, &m)
 	return m
+}
+
+// jsDateLayouts are the forms of a date that the fake reads as JavaScript's
+// Date does: the ISO forms (a date alone is UTC; a date and time without an
+// offset is the server's local time, taken here as UTC, as in a container),
+// the same with a space for the T, and the HTTP date. JavaScript accepts
+// more (such as "Jan 1 2030"); the fake refuses them, so that a test does
+// not come to rely on one.
+var jsDateLayouts = []string{
+	"2006", "2006-01", "2006-01-02",
+	"2006-01-02T15:04Z07:00", "2006-01-02T15:04:05Z07:00", "2006-01-02T15:04:05.999999999Z07:00",
+	"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04Z07:00", "2006-01-02 15:04:05Z07:00", "2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04", "2006-01-02 15:04:05", "2006-01-02 15:04:05.999999999",
+	time.RFC1123, time.RFC1123Z,
+}
+
+// jsDate parses s as new Date(s) does for the forms of jsDateLayouts, and
+// truncates it to whole seconds, as hs-ssi-sdk's
+// toISOString().slice(0,-5)+"Z" does; it reports false for an invalid date.
+func jsDate(s string) (time.Time, bool) {
+	for _, l := range jsDateLayouts {
+		if t, err := time.ParseInLocation(l, s, time.UTC); err == nil && t.Year() <= 9999 {
+			return t.Truncate(time.Second), true
+		}
+	}
+	return time.Time{}, false
 }

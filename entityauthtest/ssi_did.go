@@ -26,8 +26,16 @@ const (
 	bjjKeyType   = "BabyJubJubKey2021"
 )
 
-// validKeyTypes are hs-ssi-sdk's IKeyType values.
-var validKeyTypes = []string{ed25519KeyType, ecdsaRecover, ecdsaVerify, bjjKeyType, "X25519KeyAgreementKey2020", "X25519KeyAgreementKeyEIP5630"}
+// Key types that the fake does not make DIDs of, but that create accepts.
+const (
+	x25519KeyType   = "X25519KeyAgreementKey2020"
+	x25519EIPType   = "X25519KeyAgreementKeyEIP5630"
+	bls12381KeyType = "Bls12381G2Key2020"
+)
+
+// validKeyTypes are hs-ssi-sdk's IKeyType values, hid-node's
+// VerificationMethodTypes in their order (disagreement 8).
+var validKeyTypes = []string{ed25519KeyType, ecdsaVerify, ecdsaRecover, x25519KeyType, x25519EIPType, bls12381KeyType, bjjKeyType}
 
 // ListDIDs answers GET /api/v1/did: the app's DIDs, oldest first.
 func (h *ssiHandler) ListDIDs(w http.ResponseWriter, r *http.Request, _ models.ListDIDsParams) {
@@ -60,7 +68,9 @@ func (h *ssiHandler) ResolveDID(w http.ResponseWriter, r *http.Request, did stri
 		case rec == nil:
 			return ok(http.StatusOK, resolved{DIDDocument: json.RawMessage("{}"), Metadata: nil})
 		case !rec.registered:
-			return ok(http.StatusOK, resolved{DIDDocument: rec.created, Metadata: nil, Name: rec.name})
+			// Disagreement 3: the app's own DID, not on chain, comes back rebuilt.
+			doc, _ := marshal(rebuiltDIDDoc(rec.did, pubOf(rec.key)))
+			return ok(http.StatusOK, resolved{DIDDocument: doc, Metadata: nil, Name: rec.name})
 		}
 		return ok(http.StatusOK, resolved{DIDDocument: rec.onChain, Name: rec.name, Metadata: &didMetadata{
 			Created:     rec.createdAt.UTC().Format(isoSeconds),
@@ -93,13 +103,24 @@ func (h *ssiHandler) CreateDID(w http.ResponseWriter, r *http.Request) {
 		}
 		opts, _ := body.get("options").(map[string]any)
 		keyType := ed25519KeyType
+		var extra []any // the types after the first
 		switch kt := opts["keyType"].(type) {
 		case string:
 			keyType = kt
 		case []any:
 			if len(kt) > 0 {
 				keyType, _ = kt[0].(string)
+				extra = kt[1:]
 			}
+		}
+		// Disagreement 8: the controller sends every first type but ECDSA and
+		// BabyJubJub to create(), which makes an Ed25519 DID and adds only
+		// BabyJubJub extras: X25519 and Bls12381G2 give an ordinary DID.
+		if keyType == x25519KeyType || keyType == x25519EIPType || keyType == bls12381KeyType {
+			keyType = ed25519KeyType
+		}
+		if keyType == ed25519KeyType && contains(toStrings(extra), bjjKeyType) {
+			keyType = bjjKeyType
 		}
 		if keyType == ecdsaRecover || keyType == ecdsaVerify {
 			if !jsTruthy(opts["walletAddress"]) {
@@ -296,7 +317,7 @@ func (h *ssiHandler) RegisterDID(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		rec := s.ssi.dids[did]
-		if rec != nil && rec.registered {
+		if rec != nil && rec.completed {
 			return badRequest(did + " already registered")
 		}
 		if !hasVM && isArray(body.get("signInfos")) {
@@ -308,7 +329,23 @@ func (h *ssiHandler) RegisterDID(w http.ResponseWriter, r *http.Request) {
 		if !hasVM {
 			return sdkError(r, "HID-SSI-SDK:: Error: params.verificationMethodId is required to register a did")
 		}
-		if !docHasKey(doc, vmid, multibaseKey(pubOf(rec.key))) {
+		raw, _ := marshal(body.get("didDocument"))
+		signed := docHasKey(doc, vmid, multibaseKey(pubOf(rec.key)))
+		if s.queued() {
+			// Queued: the database row stays UNREGISTRED with an empty hash;
+			// the chain refuses a bad signature, or a DID it has, when the
+			// transaction lands, and nobody is told.
+			s.enqueueLocked(txDIDRegister, func(at time.Time) bool {
+				if !signed || rec.registered {
+					return false
+				}
+				rec.registered, rec.txHash, rec.onChain, rec.createdAt, rec.updatedAt = true, txHash(), raw, at, at
+				return true
+			})
+			empty := ""
+			return ok(http.StatusCreated, didAnswer{DID: rec.did, RegistrationStatus: "UNREGISTRED", TransactionHash: &empty, MetaData: metaData{DIDDocument: raw}})
+		}
+		if !signed {
 			return sdkError(r, "HID-SSI-SDK:: Error: the signature of "+vmid+" does not verify against the DID document (entityauthtest)")
 		}
 		return registerLocked(rec, body)
@@ -317,6 +354,10 @@ func (h *ssiHandler) RegisterDID(w http.ResponseWriter, r *http.Request) {
 
 // registerBySignInfos registers with the caller's signatures: each must be
 // the fake's own proof value (see sign) over the document, by a key in it.
+// This path is never queued. The real service then inserts a database row
+// for the DID (did.service.ts register): the DID that /did/create stored
+// already makes that a duplicate key, uncaught, so the answer is a 500
+// although the DID is now on chain (disagreement 6).
 func (h *ssiHandler) registerBySignInfos(r *http.Request, rec *didRecord, doc map[string]any, body jsObject) jsonAnswer {
 	infos, _ := body.get("signInfos").([]any) // RegisterDID checked that it is a list
 	for _, si := range infos {
@@ -328,16 +369,24 @@ func (h *ssiHandler) registerBySignInfos(r *http.Request, rec *didRecord, doc ma
 		}
 	}
 	if rec == nil {
+		// The chain took the DID, which the fake does not keep: it models
+		// the app's DIDs only.
 		return jsonAnswer{status: http.StatusInternalServerError, body: newInternalBody(r.RequestURI, "TypeError", "Cannot read properties of null (reading 'kmsId')")}
 	}
-	return registerLocked(rec, body)
+	if rec.registered {
+		return sdkError(r, "Query failed with (6): rpc error: code = Unknown desc = failed to execute message; message index: 0: didDoc ID "+rec.did+" already exists: DID Document already exists")
+	}
+	registerLocked(rec, body)
+	rec.completed = false // the row the real service wanted to write is the one it failed to insert
+	return jsonAnswer{status: http.StatusInternalServerError, body: newInternalBody(r.RequestURI, "MongoServerError",
+		`E11000 duplicate key error collection: dids index: did_1 dup key: { did: "`+rec.did+`" }`)}
 }
 
 // registerLocked puts the request's document on the fake chain. s.mu must be held.
 func registerLocked(rec *didRecord, body jsObject) jsonAnswer {
 	raw, _ := marshal(body.get("didDocument"))
 	now := time.Now()
-	rec.registered, rec.txHash, rec.onChain, rec.createdAt, rec.updatedAt = true, txHash(), raw, now, now
+	rec.completed, rec.registered, rec.txHash, rec.onChain, rec.createdAt, rec.updatedAt = true, true, txHash(), raw, now, now
 	hash := rec.txHash
 	return ok(http.StatusCreated, didAnswer{DID: rec.did, RegistrationStatus: "COMPLETED", TransactionHash: &hash, MetaData: metaData{DIDDocument: raw}})
 }
@@ -405,30 +454,9 @@ func (h *ssiHandler) UpdateDID(w http.ResponseWriter, r *http.Request) {
 		rec := s.ssi.dids[did]
 		out := updatedDID{DID: did}
 		if isObj {
-			if did == "" {
-				return nestError(http.StatusBadRequest, "Invalid didDoc")
+			if a := h.updateDIDDocLocked(doc, did, body, &out); a != nil {
+				return *a
 			}
-			if rec == nil {
-				return notFoundError(did+" not found", did+" is not owned by the appId "+h.s.appID, "Resource not found")
-			}
-			if !rec.registered {
-				return notFoundError(did + " is not registered on the chain")
-			}
-			vmid, _ := body.get("verificationMethodId").(string)
-			if vmid == "" {
-				return badRequest("HID-SSI-SDK:: Error: params.signInfos is required to register a did")
-			}
-			if rec.deactivated {
-				return badRequest("failed to execute message; message index: 0: DidDoc ID: " + did + ": DID Document is deactivated")
-			}
-			if !docHasKey(doc, vmid, multibaseKey(pubOf(rec.key))) {
-				return badRequest("failed to execute message; message index: 0: invalid signature detected: " + vmid)
-			}
-			raw, _ := marshal(doc)
-			rec.onChain, rec.txHash, rec.updatedAt = raw, txHash(), time.Now()
-			rec.deactivated = body.get("deactivate") == true
-			hash := rec.txHash
-			out.TransactionHash, out.DIDDocument = &hash, raw
 		}
 		if name != "" && rec != nil {
 			rec.name = &name
@@ -438,6 +466,152 @@ func (h *ssiHandler) UpdateDID(w http.ResponseWriter, r *http.Request) {
 		}
 		return ok(http.StatusOK, out)
 	})
+}
+
+// updateDIDDocLocked checks and makes the chain part of PATCH /did, in the
+// real order (did.service.ts updateDid), and fills out; it returns the
+// refusal, if any. Queued, the transaction is signed, queued and answered
+// without a transactionHash; the chain refuses it later, unseen, when the
+// document has not changed, when another update landed first, or when the
+// DID is deactivated. s.mu must be held.
+func (h *ssiHandler) updateDIDDocLocked(doc map[string]any, did string, body jsObject, out *updatedDID) *jsonAnswer {
+	s := h.s
+	if did == "" {
+		a := nestError(http.StatusBadRequest, "Invalid didDoc")
+		return &a
+	}
+	// Disagreement 9: without an X25519 method, keyAgreement becomes [],
+	// and the answer echoes the document so changed.
+	if !hasKeyAgreementMethod(doc) {
+		doc["keyAgreement"] = []any{}
+	}
+	vmid, _ := body.get("verificationMethodId").(string)
+	rec := s.ssi.dids[did]
+	if vmid == "" {
+		switch {
+		case rec == nil:
+			a := notFoundError(did+" not found", did+" is not owned by the appId "+s.appID, "Resource not found")
+			return &a
+		case !rec.registered:
+			a := notFoundError(did + " is not registered on the chain")
+			return &a
+		}
+		a := badRequest("HID-SSI-SDK:: Error: params.signInfos is required to register a did")
+		return &a
+	}
+	vmDID := strings.SplitN(vmid, "#", 2)[0]
+	signer := s.ssi.dids[vmDID]
+	switch {
+	case signer == nil:
+		a := notFoundError(vmid+" not found", vmid+" is not owned by the appId "+s.appID, "Resource not found")
+		return &a
+	case !signer.registered:
+		a := notFoundError(vmDID + " is not registered on the chain")
+		return &a
+	case rec == nil || !rec.registered:
+		a := notFoundError(did + " is not registered on the chain")
+		return &a
+	}
+	raw, _ := marshal(doc)
+	deactivate := body.get("deactivate") == true
+	signed := docHasKey(doc, vmid, multibaseKey(pubOf(signer.key)))
+	refusal := func() string {
+		switch {
+		case rec.deactivated:
+			return "failed to execute message; message index: 0: DidDoc ID: " + did + ": DID Document is deactivated"
+		case !signed:
+			return "failed to execute message; message index: 0: invalid signature detected: " + vmid
+		case !deactivate && sameDIDDoc(rec.onChain, raw):
+			return "failed to execute message; message index: 0: incoming DID Document does not have any changes: invalid DID Document"
+		}
+		return ""
+	}
+	apply := func(at time.Time) {
+		if !deactivate {
+			rec.onChain = raw
+		}
+		rec.txHash, rec.updatedAt = txHash(), at
+		rec.deactivated = deactivate
+	}
+	out.DIDDocument = raw
+	if s.queued() {
+		version := rec.txHash
+		kind := txDIDUpdate
+		if deactivate {
+			kind = txDIDDeactivate
+		}
+		s.enqueueLocked(kind, func(at time.Time) bool {
+			if refusal() != "" || rec.txHash != version {
+				return false
+			}
+			apply(at)
+			return true
+		})
+		return nil
+	}
+	if msg := refusal(); msg != "" {
+		a := badRequest(msg)
+		return &a
+	}
+	apply(time.Now())
+	hash := rec.txHash
+	out.TransactionHash = &hash
+	return nil
+}
+
+// hasKeyAgreementMethod reports whether doc has an X25519 verification method.
+func hasKeyAgreementMethod(doc map[string]any) bool {
+	vms, _ := doc["verificationMethod"].([]any)
+	for _, x := range vms {
+		vm, _ := x.(map[string]any)
+		if t := vm["type"]; t == x25519KeyType || t == x25519EIPType {
+			return true
+		}
+	}
+	return false
+}
+
+// sameDIDDoc reports whether two documents are equal as the chain compares
+// them (protobuf messages, where an empty list or string equals an absent one).
+func sameDIDDoc(a, b []byte) bool {
+	var x, y any
+	_ = json.Unmarshal(a, &x)
+	_ = json.Unmarshal(b, &y)
+	return string(canonical(dropEmpty(x))) == string(canonical(dropEmpty(y)))
+}
+
+// dropEmpty removes, recursively, the object members that are null, "" or [].
+func dropEmpty(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, x := range t {
+			x = dropEmpty(x)
+			if l, isList := x.([]any); x == nil || x == "" || isList && len(l) == 0 {
+				continue
+			}
+			out[k] = x
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, x := range t {
+			out[i] = dropEmpty(x)
+		}
+		return out
+	}
+	return v
+}
+
+// toStrings returns the strings in list.
+func toStrings(list []any) []string {
+	var out []string
+	for _, x := range list {
+		if s, ok := x.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 type updatedDID struct {
@@ -524,7 +698,7 @@ func (h *ssiHandler) SignDIDAuth(w http.ResponseWriter, r *http.Request) {
 		if rec == nil {
 			return jsonAnswer{status: http.StatusInternalServerError, body: newInternalBody(r.RequestURI, "TypeError", "Cannot read properties of null (reading 'registrationStatus')")}
 		}
-		if !hasDoc && !rec.registered {
+		if !hasDoc && !rec.completed {
 			return badRequest("didDocument parameter is required for private did")
 		}
 		if !hasDoc {

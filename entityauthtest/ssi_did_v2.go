@@ -3,6 +3,7 @@ package entityauthtest
 import (
 	"fmt"
 	"net/http"
+	"time"
 )
 
 // x25519KeyTypes are the key-agreement types: registerDIDV2 wants a sign
@@ -12,7 +13,10 @@ var x25519KeyTypes = []string{"X25519KeyAgreementKey2020", "X25519KeyAgreementKe
 // RegisterDIDV2 answers POST /api/v1/did/register/v2 (did.service.ts
 // registerV2): every verification method of the document needs an entry in
 // signInfos; the server signs for the Ed25519 ones with the DID's stored
-// key, and the DID goes on the fake chain as registerDID puts it there.
+// key, and the DID goes on the fake chain as registerDID puts it there:
+// queued by default (201 UNREGISTRED with an empty hash; the chain refuses a
+// bad signature when the transaction lands, unseen), at once in
+// [Options.DirectMode].
 func (h *ssiHandler) RegisterDIDV2(w http.ResponseWriter, r *http.Request) {
 	h.serve(w, r, opWriteDID, func(_ caller, body jsObject) jsonAnswer {
 		if bad := validateRegisterV2(body); bad != nil {
@@ -29,7 +33,7 @@ func (h *ssiHandler) RegisterDIDV2(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		rec := s.ssi.dids[did]
-		if rec != nil && rec.registered {
+		if rec != nil && rec.completed {
 			return badRequest(did + " already registered")
 		}
 		vms, isList := doc["verificationMethod"].([]any)
@@ -42,7 +46,7 @@ func (h *ssiHandler) RegisterDIDV2(w http.ResponseWriter, r *http.Request) {
 				break
 			}
 		}
-		signed := 0
+		signed, badSig := 0, ""
 		for _, x := range vms {
 			vm, _ := x.(map[string]any)
 			id, _ := vm["id"].(string)
@@ -69,32 +73,49 @@ func (h *ssiHandler) RegisterDIDV2(w http.ResponseWriter, r *http.Request) {
 				if keyType == bjjKeyType {
 					return badRequest(fmt.Sprintf("entityauthtest models %s DIDs only, not %s", ed25519KeyType, keyType))
 				}
-				if !docHasKey(doc, id, multibaseKey(pubOf(rec.key))) {
-					// The server signs with the DID's key; the chain refuses a
-					// signature that the method's key does not verify.
-					return sdkError(r, "Query failed with (6): rpc error: code = Unknown desc = failed to execute message; message index: 0: invalid signature detected: "+id)
+				// The server signs with the DID's key; the chain refuses a
+				// signature that the method's key does not verify.
+				if badSig == "" && !docHasKey(doc, id, multibaseKey(pubOf(rec.key))) {
+					badSig = id
 				}
 				signed++
 			case contains(x25519KeyTypes, keyType):
 				// needs its sign info, signs nothing
 			}
 		}
-		if rec == nil {
-			// registerByClientSpec, then didInfo.kmsId of a DID the app does not have.
-			return jsonAnswer{status: http.StatusInternalServerError, body: newInternalBody(r.RequestURI, "TypeError", "Cannot read properties of null (reading 'kmsId')")}
+		raw, _ := marshal(doc)
+		name := ""
+		if rec != nil && rec.name != nil {
+			name = *rec.name
 		}
-		if signed == 0 {
+		if s.queued() {
+			// The transaction is queued whatever the chain will say of it;
+			// then the database write reads didInfo.kmsId, null for a DID
+			// that is not the app's.
+			s.enqueueLocked(txDIDRegister, func(at time.Time) bool {
+				if rec == nil || signed == 0 || badSig != "" || rec.registered {
+					return false
+				}
+				rec.registered, rec.txHash, rec.onChain, rec.createdAt, rec.updatedAt = true, txHash(), raw, at, at
+				return true
+			})
+			if rec == nil {
+				return jsonAnswer{status: http.StatusInternalServerError, body: newInternalBody(r.RequestURI, "TypeError", "Cannot read properties of null (reading 'kmsId')")}
+			}
+			return ok(http.StatusCreated, registeredV2{Name: name, DID: did, RegistrationStatus: "UNREGISTRED", MetaData: metaData{DIDDocument: raw}})
+		}
+		switch {
+		case signed == 0:
 			return sdkError(r, "Query failed with (6): rpc error: code = Unknown desc = failed to execute message; message index: 0: no signature of the DID's controller: "+did)
+		case badSig != "":
+			return sdkError(r, "Query failed with (6): rpc error: code = Unknown desc = failed to execute message; message index: 0: invalid signature detected: "+badSig)
 		}
 		a := registerLocked(rec, jsObject{keys: []string{"didDocument"}, vals: map[string]any{"didDocument": doc}})
 		v1, isDID := a.body.(didAnswer)
 		if !isDID {
 			return a
 		}
-		out := registeredV2{DID: v1.DID, RegistrationStatus: v1.RegistrationStatus, MetaData: v1.MetaData}
-		if rec.name != nil {
-			out.Name = *rec.name
-		}
+		out := registeredV2{Name: name, DID: v1.DID, RegistrationStatus: v1.RegistrationStatus, MetaData: v1.MetaData}
 		if v1.TransactionHash != nil {
 			out.TransactionHash = *v1.TransactionHash
 		}

@@ -33,10 +33,14 @@ type templateRecord struct {
 // CreatePresentationTemplate answers POST /api/v1/presentation/template.
 func (h *ssiHandler) CreatePresentationTemplate(w http.ResponseWriter, r *http.Request) {
 	h.serve(w, r, opPresentation, func(c caller, body jsObject) jsonAnswer {
-		if bad := validateTemplate(body); bad != nil {
+		if bad := nameSetter(r, body); bad != nil {
+			return *bad
+		}
+		if bad := validateTemplate(body, false); bad != nil {
 			return *bad
 		}
 		t := templateFrom(body, c.appID)
+		t.Name = toSnakeCase(t.Name) // disagreement 4: the create pipe transforms
 		s := h.s
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -65,26 +69,65 @@ func (s *Server) templateNamedLocked(name, except string) bool {
 func templateFrom(body jsObject, appID string) templateRecord {
 	domain, _ := body.get("domain").(string)
 	name, _ := body.get("name").(string)
-	return templateRecord{AppID: appID, Domain: domain, Query: body.get("query"), Name: snakeCase(name)}
+	return templateRecord{AppID: appID, Domain: domain, Query: body.get("query"), Name: name}
 }
 
-// snakeCase approximates the real ToSnakeCase transform: words joined by
-// underscores, lower case.
-func snakeCase(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), "_")) }
+// toSnakeCase is the real @ToSnakeCase transform (case.decorator.ts), which
+// is not snake case: the name is split on each single space, a piece that
+// equals its own upper case (all capitals, digits, or the empty piece
+// between two spaces) becomes "_" and the piece in lower case, other pieces
+// stay as they are, and the pieces are joined with nothing. "Alumni
+// Credential Request" becomes AlumniCredentialRequest, "KYC check" _kyccheck.
+func toSnakeCase(name string) string {
+	var b strings.Builder
+	for _, piece := range strings.Split(name, " ") {
+		if piece == strings.ToUpper(piece) {
+			b.WriteString("_" + strings.ToLower(piece))
+			continue
+		}
+		b.WriteString(piece)
+	}
+	return b.String()
+}
 
-func validateTemplate(body jsObject) *jsonAnswer {
+// nameSetter is the setter that @ToSnakeCase puts on a template's name,
+// which class-transformer calls for a name in the body, before the
+// validation: a blank name is a 400, one that is not a string a 500.
+func nameSetter(r *http.Request, body jsObject) *jsonAnswer {
+	if !body.has("name") {
+		return nil
+	}
+	var a jsonAnswer
+	switch n := body.get("name").(type) {
+	case string:
+		if strings.TrimSpace(n) != "" {
+			return nil
+		}
+		a = badRequest("name cannot be empty")
+	case nil:
+		a = jsonAnswer{status: http.StatusInternalServerError, body: newInternalBody(r.RequestURI, "TypeError", "Cannot read properties of null (reading 'trim')")}
+	default:
+		a = jsonAnswer{status: http.StatusInternalServerError, body: newInternalBody(r.RequestURI, "TypeError", "val.trim is not a function")}
+	}
+	return &a
+}
+
+// validateTemplate checks a template body; partial (PATCH, disagreement 5)
+// checks only the fields that are there, as PartialType's IsOptional does.
+func validateTemplate(body jsObject, partial bool) *jsonAnswer {
 	var v violations
+	absent := func(k string) bool { return partial && body.get(k) == nil }
 	domain, isStr := body.get("domain").(string)
-	if !isStr || !isURL(domain) {
+	if !absent("domain") && (!isStr || !isURL(domain)) {
 		v.add("domain must be a URL address")
 	}
-	if !notEmpty(body.get("domain")) {
+	if !absent("domain") && !notEmpty(body.get("domain")) {
 		v.add("domain should not be empty")
 	}
-	if !isStr {
+	if !absent("domain") && !isStr {
 		v.add("domain must be a string")
 	}
-	if x := body.get("name"); !notEmpty(x) || !isString(x) {
+	if x := body.get("name"); !absent("name") && (!notEmpty(x) || !isString(x)) {
 		if !notEmpty(x) {
 			v.add("name should not be empty")
 		}
@@ -92,7 +135,7 @@ func validateTemplate(body jsObject) *jsonAnswer {
 			v.add("name must be a string")
 		}
 	}
-	if q := body.get("query"); !isArray(q) {
+	if q := body.get("query"); !absent("query") && !isArray(q) {
 		v.add("query must be an array")
 		if !isObject(q) {
 			v.add("nested property query must be either object or array")
@@ -168,24 +211,37 @@ func (h *ssiHandler) GetPresentationTemplate(w http.ResponseWriter, r *http.Requ
 // UpdatePresentationTemplate answers PATCH /api/v1/presentation/template/{id}.
 func (h *ssiHandler) UpdatePresentationTemplate(w http.ResponseWriter, r *http.Request, id string) {
 	h.serve(w, r, opPresentation, func(c caller, body jsObject) jsonAnswer {
-		if bad := validateTemplate(body); bad != nil {
+		if bad := nameSetter(r, body); bad != nil {
+			return *bad
+		}
+		if bad := validateTemplate(body, true); bad != nil {
 			return *bad
 		}
 		if bad := templateIDError(r, id); bad != nil {
 			return *bad
 		}
+		// The PATCH pipe validates without transforming: the name is stored
+		// as sent, and only the fields sent change.
 		t := templateFrom(body, c.appID)
 		s := h.s
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if s.templateNamedLocked(t.Name, id) {
+		if body.get("name") != nil && s.templateNamedLocked(t.Name, id) {
 			return badRequest("Template name must be unique", t.Name+" already exists")
 		}
 		cur := s.ssi.templates[id]
 		if cur == nil {
 			return ok(http.StatusOK, noBody{})
 		}
-		cur.Domain, cur.Query, cur.Name = t.Domain, t.Query, t.Name
+		if body.get("domain") != nil {
+			cur.Domain = t.Domain
+		}
+		if body.get("query") != nil {
+			cur.Query = t.Query
+		}
+		if body.get("name") != nil {
+			cur.Name = t.Name
+		}
 		return ok(http.StatusOK, *cur)
 	})
 }

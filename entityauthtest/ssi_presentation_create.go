@@ -38,7 +38,7 @@ type presentationProof struct {
 // presentation that the holder's method signs for authentication, with the
 // challenge and the domain. The holder's document comes from the fake chain;
 // for an app's DID not on chain it is the document that the real service
-// rebuilds (see [holderRebuiltDoc]), whose method ids are not the DID's, so that
+// rebuilds (see resolveDID), whose method ids are not the DID's, so that
 // the default method is not found (404), as on the real service.
 //
 // The proof has the shape of an Ed25519Signature2020 proof, but its
@@ -71,7 +71,7 @@ func (h *ssiHandler) CreatePresentation(w http.ResponseWriter, r *http.Request) 
 		case rec != nil && rec.registered:
 			doc = rawMap(rec.onChain)
 		case rec != nil:
-			doc = rawMap(must(marshal(holderRebuiltDoc(holder, pubOf(rec.key)))))
+			doc = rawMap(must(marshal(rebuiltDIDDoc(holder, pubOf(rec.key)))))
 		}
 		if vmid == "" {
 			am, isList := doc["assertionMethod"].([]any)
@@ -120,19 +120,6 @@ func must(b []byte, err error) []byte {
 		panic("entityauthtest: " + err.Error())
 	}
 	return b
-}
-
-// holderRebuiltDoc is the document that the real service answers for one of
-// the app's DIDs that is not on chain (did.service.ts resolveDid, ~863-921):
-// it splits the DID on ":" and takes its fourth part as the namespace, so that
-// did:hid:testnet:<id> becomes did:hid:<id>:<id>. A mainnet DID, did:hid:<id>,
-// is rebuilt as itself.
-func holderRebuiltDoc(did string, pub []byte) didDoc {
-	id := did
-	if parts := strings.Split(did, ":"); len(parts) == 4 {
-		id = "did:hid:" + parts[3] + ":" + parts[3]
-	}
-	return newDIDDoc(id, pub)
 }
 
 // checkCredential runs the checks of vc-js's createPresentation on one

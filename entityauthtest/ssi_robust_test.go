@@ -67,6 +67,7 @@ func issuer(t *testing.T, s *entityauthtest.Server, tok string) (did, vm string)
 	if a.status != http.StatusCreated {
 		t.Fatalf("register %s: %d %s", created.Did, a.status, a.body)
 	}
+	s.FlushChain() // queued: the DID is on chain once the chain catches up
 	return created.Did, vm
 }
 
@@ -170,7 +171,7 @@ func TestPresentationRequestWhileTemplateChanges(t *testing.T) {
 // the method's DID must be among the issuer document's controllers), and
 // the status stays.
 func TestStatusOfAnotherIssuersCredential(t *testing.T) {
-	s := entityauthtest.Start(t, entityauthtest.Options{})
+	s := entityauthtest.Start(t, entityauthtest.Options{DirectMode: true}) // the status is on chain at once
 	tok := token(t, s, tokenRequest{})
 	alice, aliceVM := issuer(t, s, tok)
 	mallory, malloryVM := issuer(t, s, tok)

@@ -27,7 +27,10 @@ type ssiState struct {
 	credOrder []string
 	templates map[string]*templateRecord
 	tmplOrder []string
-	usage     usageLog // the request log that GET /usage counts, ssi_usage.go
+
+	pending     []chainTx                  // queued transactions, oldest first (ssi_chain.go)
+	issuerCache map[string]json.RawMessage // issuer documents as first resolved at issue, never refreshed
+	usage       usageLog                   // the request log that GET /usage counts (ssi_usage.go)
 }
 
 func newSSIState(opts Options) *ssiState {
@@ -41,6 +44,8 @@ func newSSIState(opts Options) *ssiState {
 		dids:      map[string]*didRecord{},
 		creds:     map[string]*credRecord{},
 		templates: map[string]*templateRecord{},
+
+		issuerCache: map[string]json.RawMessage{},
 	}
 }
 
@@ -52,7 +57,8 @@ type didRecord struct {
 	key     ed25519.PrivateKey
 	created json.RawMessage // the document create answered
 
-	registered  bool
+	completed   bool // the database's registrationStatus is COMPLETED (direct registrations only)
+	registered  bool // on the chain
 	txHash      string
 	onChain     json.RawMessage // the document the chain holds
 	createdAt   time.Time
@@ -104,11 +110,10 @@ type didDoc struct {
 }
 
 type verificationMethod struct {
-	ID                  string `json:"id"`
-	Type                string `json:"type"`
-	Controller          string `json:"controller"`
-	PublicKeyMultibase  string `json:"publicKeyMultibase"`
-	BlockchainAccountID string `json:"blockchainAccountId"`
+	ID                 string `json:"id"`
+	Type               string `json:"type"`
+	Controller         string `json:"controller"`
+	PublicKeyMultibase string `json:"publicKeyMultibase"`
 }
 
 func newDIDDoc(did string, pub ed25519.PublicKey) didDoc {
@@ -126,6 +131,30 @@ func newDIDDoc(did string, pub ed25519.PublicKey) didDoc {
 		CapabilityDelegation: []string{vm},
 		Service:              []any{},
 	}
+}
+
+// rebuiltDIDDoc is the document that GET /did/resolve answers for one of the
+// app's DIDs that is not on chain: the real service rebuilds it from the DID
+// split on ":", taking the fourth part for both the namespace and the
+// method-specific id (did.service.ts resolveDid), so that
+// did:hid:testnet:<id> comes back as the document of did:hid:<id>:<id>. A
+// mainnet DID, did:hid:<id>, comes back as itself.
+func rebuiltDIDDoc(did string, pub ed25519.PublicKey) didDoc {
+	parts := strings.Split(did, ":")
+	ns, msid := "", ""
+	if len(parts) == 4 {
+		ns = parts[3]
+	}
+	if ns != "" {
+		msid = parts[3]
+	} else if len(parts) > 2 {
+		msid = parts[2]
+	}
+	id := "did:hid:" + msid
+	if ns != "" {
+		id = "did:hid:" + ns + ":" + msid
+	}
+	return newDIDDoc(id, pub)
 }
 
 // txHash returns a new transaction hash: 64 upper-case hex digits.
@@ -199,6 +228,9 @@ func (h *ssiHandler) serve(w http.ResponseWriter, r *http.Request, op operation,
 	}
 	body := readBody(r)
 	s.logUsage(r, body)
+	s.mu.Lock()
+	s.settleLocked(time.Now()) // what landed since the last request
+	s.mu.Unlock()
 	cost, refused := s.guard(op, r, body)
 	if refused != nil {
 		_ = refused.write(w)

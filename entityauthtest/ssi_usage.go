@@ -171,7 +171,9 @@ func usageWindowOf(q url.Values, now time.Time) usageWindow {
 		s := jsISO(t)
 		return t, &s
 	}
-	w.start, w.startJSON = date("startDate", time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.Local))
+	// The server's local time is UTC, as in a container.
+	now = now.UTC()
+	w.start, w.startJSON = date("startDate", time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC))
 	w.end, w.endJSON = date("endDate", now.Truncate(time.Millisecond))
 	return w
 }
@@ -180,7 +182,8 @@ func usageWindowOf(q url.Values, now time.Time) usageWindow {
 func jsISO(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
 // isoDate matches the date-time forms of ECMAScript's Date.parse: a date
-// alone is UTC, a date and time without an offset is local time.
+// alone is UTC, a date and time without an offset is the server's local
+// time, which the fake takes as UTC (as in a container).
 var isoDate = regexp.MustCompile(`^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:\d{2})?)?$`)
 
 // usageDate parses s as new Date(s) does for the ISO forms. V8 also reads
@@ -207,8 +210,6 @@ func usageDate(s string) (time.Time, bool) {
 	}
 	loc := time.UTC
 	switch off := m[8]; {
-	case off == "" && m[4] != "":
-		loc = time.Local
 	case off != "" && off != "Z":
 		h, _ := strconv.Atoi(off[1:3])
 		mi, _ := strconv.Atoi(off[4:6])

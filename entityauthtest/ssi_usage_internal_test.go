@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestUsageLogBounded: the usage log keeps at most maxUsageEntries requests
@@ -64,7 +65,7 @@ func TestUsageDate(t *testing.T) {
 		}
 	}
 	local, ok := usageDate("2025-01-31T10:20")
-	if !ok || local.Location().String() != "Local" || local.Hour() != 10 {
-		t.Errorf("usageDate of a date-time without offset = %v; want 10:20 local time", local)
+	if want := time.Date(2025, 1, 31, 10, 20, 0, 0, time.UTC); !ok || !local.Equal(want) {
+		t.Errorf("usageDate of a date-time without offset = %v; want %v, the server's local time as UTC", local, want)
 	}
 }

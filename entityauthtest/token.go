@@ -24,6 +24,8 @@ const (
 	msgLegacyDenied = "access_denied"
 	msgExpiresIn    = "`expiresIn` must be a whole number greater than or equal to 1."
 	msgTooMany      = "Too many requests. Try again later."
+	msgNoAdmin      = "Admin user not found. He/She might have delete the account or never created one"
+	msgBadService   = "Invalid service ID: "
 	appName         = "entityauthtest"
 )
 
@@ -114,6 +116,11 @@ func (s *Server) tokenAnswer(r *http.Request) (jsonAnswer, error) {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// The real server finds the app by the key's part before the dot, then
+	// its owner, and only then compares the whole key (disagreement 10).
+	if s.ownerDeleted && subtle.ConstantTimeCompare([]byte(keyPrefix(key)), []byte(keyPrefix(s.key))) == 1 {
+		return nestError(http.StatusUnauthorized, []string{msgNoAdmin}), nil
+	}
 	if subtle.ConstantTimeCompare([]byte(key), []byte(s.key)) != 1 {
 		if s.opts.LegacyErrors {
 			return nestError(http.StatusUnauthorized, msgLegacyDenied), nil
@@ -121,6 +128,9 @@ func (s *Server) tokenAnswer(r *http.Request) (jsonAnswer, error) {
 		return nestError(http.StatusUnauthorized, []string{msgAccessDenied}), nil
 	}
 	now := time.Now()
+	if sess, live := s.sessions[s.sessionID(grant)]; s.opts.UnknownService && (!live || !now.Before(sess.expires)) {
+		return nestError(http.StatusBadRequest, []string{msgBadService + s.appID}), nil
+	}
 	c := s.claimsLocked(grant, now)
 	c.Iat = now.Unix()
 	c.Exp = c.Iat + secs
@@ -154,6 +164,25 @@ func (s *Server) claimsLocked(grant any, now time.Time) claims {
 		c.GrantType = grant
 	}
 	return c
+}
+
+// keyPrefix is the part of an API key before its first dot, by which the
+// real server finds the app.
+func keyPrefix(key string) string {
+	prefix, _, _ := strings.Cut(key, ".")
+	return prefix
+}
+
+// DeleteOwner deletes the app's owner, as when the admin user who created
+// the app deletes their account. From then on, every token request with a
+// key of the app (the part before the dot), the wrong secret included,
+// gets 401 ["Admin user not found. He/She might have delete the account or
+// never created one"]: the real server looks the owner up before it
+// compares the key. Tokens already issued keep working on the SSI API.
+func (s *Server) DeleteOwner() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ownerDeleted = true
 }
 
 // truthy reports whether JavaScript would take grant_type as true: a

@@ -198,8 +198,17 @@ func (c *Client) ListDIDs(ctx context.Context, page, limit int) (*ssiapi.DIDList
 }
 
 // ResolveDID resolves did. An unknown DID resolves to an empty document with
-// nil metadata, not to an error; a DID that is created but not registered has
-// nil metadata too.
+// nil metadata, not to an error; a DID that is created but not on chain has
+// nil metadata too. Only a DID with metadata is on chain: see
+// [Client.WaitRegistered].
+//
+// Beware: for one of the app's own DIDs that is not on chain yet, the SSI API
+// answers a document that it rebuilds from the DID, and gets wrong for a
+// testnet DID: did:hid:testnet:<id> comes back as the document of
+// did:hid:<id>:<id>, whose id, controller and verification method ids are
+// not the DID's (a mainnet DID, did:hid:<id>, comes back right). Do not take
+// the document or its key ids from that answer: use the one that
+// [Client.CreateDID] returned, or wait until the DID is on chain.
 func (c *Client) ResolveDID(ctx context.Context, did string) (*ssiapi.ResolvedDID, error) {
 	if err := checkID("resolveDID", "did", did); err != nil {
 		return nil, err
@@ -208,18 +217,33 @@ func (c *Client) ResolveDID(ctx context.Context, did string) (*ssiapi.ResolvedDI
 }
 
 // CreateDID creates a DID and its keys; it is not on chain until
-// [Client.RegisterDID].
+// [Client.RegisterDID]. The SSI API makes an ordinary Ed25519 DID when the
+// first key type asked for is Bls12381G2Key2020 or an X25519 type, and the
+// methods of the document it answers have no blockchainAccountId.
 func (c *Client) CreateDID(ctx context.Context, req ssiapi.CreateDIDRequest) (*ssiapi.CreatedDID, error) {
 	return result[ssiapi.CreatedDID](c, "createDID", http.StatusCreated, func() (*http.Response, error) { return c.api.CreateDID(ctx, req) })
 }
 
-// RegisterDID registers a DID on chain. When the app has a fee grant the
-// answer says UNREGISTRED with an empty transaction hash: the transaction is queued.
+// RegisterDID registers a DID on chain. When the app has a fee grant (an app
+// with credits has one) the answer says UNREGISTRED with an empty transaction
+// hash: the transaction is queued, and the DID is on chain seconds later.
+// Issuing with it fails until then: wait with [Client.WaitRegistered]. The
+// SSI API's own record of the DID stays UNREGISTRED.
+//
+// With SignInfos and no VerificationMethodId the registration is never
+// queued; for a DID that CreateDID made, the SSI API puts it on chain and
+// then answers 500 (its own record of the DID exists already): an [ErrServer]
+// although the DID is registered.
 func (c *Client) RegisterDID(ctx context.Context, req ssiapi.RegisterDIDRequest) (*ssiapi.RegisteredDID, error) {
 	return result[ssiapi.RegisteredDID](c, "registerDID", http.StatusCreated, func() (*http.Response, error) { return c.api.RegisterDID(ctx, req) })
 }
 
-// UpdateDID updates, renames or deactivates a registered DID.
+// UpdateDID updates, renames or deactivates a registered DID. When no
+// verification method of the new document is an X25519 key, the SSI API sets
+// its keyAgreement to [] and answers the document so changed. With a fee grant
+// a new document or a deactivation is queued: the answer has no transaction
+// hash, and the chain may still refuse the change, unseen (for instance one
+// that changes nothing, or one made before an earlier update landed).
 func (c *Client) UpdateDID(ctx context.Context, req ssiapi.UpdateDIDRequest) (*ssiapi.UpdatedDID, error) {
 	return result[ssiapi.UpdatedDID](c, "updateDID", http.StatusOK, func() (*http.Response, error) { return c.api.UpdateDID(ctx, req) })
 }
@@ -265,14 +289,26 @@ func (c *Client) GetCredential(ctx context.Context, id string, retrieveCredentia
 	})
 }
 
-// IssueCredential issues a verifiable credential.
+// IssueCredential issues a verifiable credential. The issuer DID must be on
+// chain already (see [Client.WaitRegistered]): the SSI API resolves it once
+// and keeps what it got, so an issue made too early can fail for that issuer
+// long after it is registered. With a fee grant the registration of the
+// credential's status is queued: wait for it with [Client.WaitCredentialStatus]
+// (LIVE) before changing the status. The issued document's expirationDate is
+// the one asked for in UTC, to the whole second, and its issuanceDate 100
+// seconds before the issue.
 func (c *Client) IssueCredential(ctx context.Context, req ssiapi.IssueCredentialRequest) (*ssiapi.IssuedCredential, error) {
 	return result[ssiapi.IssuedCredential](c, "issueCredential", http.StatusCreated, func() (*http.Response, error) { return c.api.IssueCredential(ctx, req) })
 }
 
 // UpdateCredentialStatus suspends, revokes or reinstates the credential id and
-// returns its status as the chain now holds it. A revoked credential cannot
-// change again: that is an [ErrValidation].
+// returns its status as the chain holds it after the call. With a fee grant
+// the change is queued and that is the status from before the change: wait
+// for the new one with [Client.WaitCredentialStatus]. A status whose
+// registration is not on chain yet cannot change: an [ErrValidation] ("No
+// credential status found"). A revoked credential cannot change again:
+// without a fee grant that is an [ErrValidation]; with one, the chain refuses
+// it after the answer.
 func (c *Client) UpdateCredentialStatus(ctx context.Context, id string, req ssiapi.UpdateCredentialStatusRequest) (*ssiapi.CredentialStatus, error) {
 	if err := checkID("updateCredentialStatus", "id", id); err != nil {
 		return nil, err
@@ -281,12 +317,15 @@ func (c *Client) UpdateCredentialStatus(ctx context.Context, id string, req ssia
 }
 
 // RegisterCredentialStatus registers on chain the status of a credential that
-// was issued without registering it.
+// was issued without registering it. With a fee grant it is queued, and the
+// answer carries no transaction hash.
 func (c *Client) RegisterCredentialStatus(ctx context.Context, req ssiapi.RegisterCredentialStatusRequest) (*ssiapi.TransactionHash, error) {
 	return result[ssiapi.TransactionHash](c, "registerCredentialStatus", http.StatusCreated, func() (*http.Response, error) { return c.api.RegisterCredentialStatus(ctx, req) })
 }
 
-// CreatePresentationTemplate stores a presentation template.
+// CreatePresentationTemplate stores a presentation template. The SSI API
+// re-cases its name: "Alumni Credential Request" is stored as
+// AlumniCredentialRequest, "KYC check" as _kyccheck (see spec/ssi-api.yaml).
 func (c *Client) CreatePresentationTemplate(ctx context.Context, req ssiapi.PresentationTemplateRequest) (*ssiapi.PresentationTemplate, error) {
 	return result[ssiapi.PresentationTemplate](c, "createPresentationTemplate", http.StatusCreated, func() (*http.Response, error) { return c.api.CreatePresentationTemplate(ctx, req) })
 }
@@ -309,10 +348,13 @@ func (c *Client) GetPresentationTemplate(ctx context.Context, id string) (*ssiap
 	return result[ssiapi.PresentationTemplate](c, "getPresentationTemplate", http.StatusOK, func() (*http.Response, error) { return c.api.GetPresentationTemplate(ctx, id) })
 }
 
-// UpdatePresentationTemplate replaces the presentation template id. When no
-// template of the app has that id, the server answers 200 with an empty body;
+// UpdatePresentationTemplate changes the fields of the presentation template
+// id that req sets (empty ones are left out, and keep their value) and
+// returns the template. The name is stored as sent, not re-cased as
+// [Client.CreatePresentationTemplate] re-cases it. When no template of the
+// app has that id, the server answers 200 with an empty body;
 // UpdatePresentationTemplate reports it as an [*Error] that matches [ErrNotFound].
-func (c *Client) UpdatePresentationTemplate(ctx context.Context, id string, req ssiapi.PresentationTemplateRequest) (*ssiapi.PresentationTemplate, error) {
+func (c *Client) UpdatePresentationTemplate(ctx context.Context, id string, req ssiapi.PresentationTemplateUpdate) (*ssiapi.PresentationTemplate, error) {
 	if err := checkID("updatePresentationTemplate", "id", id); err != nil {
 		return nil, err
 	}

@@ -184,7 +184,7 @@ func TestAnswerErrors(t *testing.T) {
 	})
 	t.Run("update of no template", func(t *testing.T) {
 		s := newServer(t, func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
-		_, err := newClient(t, s).UpdatePresentationTemplate(t.Context(), "63fac3af702a991edd3e034f", ssiapi.PresentationTemplateRequest{Domain: "hypersign.id", Name: "n", Query: []ssiapi.PresentationQuery{}})
+		_, err := newClient(t, s).UpdatePresentationTemplate(t.Context(), "63fac3af702a991edd3e034f", ssiapi.PresentationTemplateUpdate{Domain: "hypersign.id"})
 		if !errors.Is(err, ssi.ErrNotFound) {
 			t.Errorf("UpdatePresentationTemplate of an empty 200 error = %v; want ErrNotFound", err)
 		}
@@ -295,8 +295,14 @@ func TestZeroClient(t *testing.T) {
 			if _, err := c.ListDIDs(t.Context(), 0, 0); !errors.Is(err, ssi.ErrNoClient) {
 				t.Errorf("ListDIDs error = %v; want ErrNoClient", err)
 			}
-			if _, err := c.UpdatePresentationTemplate(t.Context(), "63fac3af702a991edd3e034f", ssiapi.PresentationTemplateRequest{}); !errors.Is(err, ssi.ErrNoClient) {
+			if _, err := c.UpdatePresentationTemplate(t.Context(), "63fac3af702a991edd3e034f", ssiapi.PresentationTemplateUpdate{}); !errors.Is(err, ssi.ErrNoClient) {
 				t.Errorf("UpdatePresentationTemplate error = %v; want ErrNoClient", err)
+			}
+			if _, err := c.WaitRegistered(t.Context(), "did:hid:testnet:z6Mk1"); !errors.Is(err, ssi.ErrNoClient) {
+				t.Errorf("WaitRegistered error = %v; want ErrNoClient", err)
+			}
+			if _, err := c.WaitCredentialStatus(t.Context(), "vc:hid:testnet:z6Mk1", ssiapi.CredentialStatusChangeLive); !errors.Is(err, ssi.ErrNoClient) {
+				t.Errorf("WaitCredentialStatus error = %v; want ErrNoClient", err)
 			}
 			for _, err := range c.DIDs(t.Context()) {
 				if !errors.Is(err, ssi.ErrNoClient) {
@@ -328,7 +334,12 @@ func TestDotSegmentIDs(t *testing.T) {
 			},
 			"GetPresentationTemplate": func() error { _, err := c.GetPresentationTemplate(ctx, id); return err },
 			"UpdatePresentationTemplate": func() error {
-				_, err := c.UpdatePresentationTemplate(ctx, id, ssiapi.PresentationTemplateRequest{})
+				_, err := c.UpdatePresentationTemplate(ctx, id, ssiapi.PresentationTemplateUpdate{})
+				return err
+			},
+			"WaitRegistered": func() error { _, err := c.WaitRegistered(ctx, id); return err },
+			"WaitCredentialStatus": func() error {
+				_, err := c.WaitCredentialStatus(ctx, id, ssiapi.CredentialStatusChangeLive)
 				return err
 			},
 			"DeletePresentationTemplate": func() error { _, err := c.DeletePresentationTemplate(ctx, id); return err },

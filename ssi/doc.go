@@ -30,9 +30,21 @@
 //	…
 //	created, err := c.CreateDID(ctx, ssiapi.CreateDIDRequest{Namespace: ssiapi.DIDNamespaceTestnet})
 //
+// In production, an app that has credits has a fee grant, and the SSI API
+// queues its chain transactions: registrations, DID updates and credential
+// status changes answer at once and reach the chain seconds later. Until
+// then, issuing with the DID or changing the status fails. Wait for them:
+//
+//	reg, err := c.RegisterDID(ctx, req)           // UNREGISTRED, no transaction hash
+//	…
+//	resolved, err := c.WaitRegistered(ctx, did)   // polls until the DID is on chain
+//
+// and [Client.WaitCredentialStatus] after issuing and after each status change.
+//
 // The examples walk a DID and a credential through their life (create,
-// register, issue, revoke) against the fake in
-// [github.com/entity-studio-go/entityauth/entityauthtest].
+// register, wait, issue, wait, revoke, wait) against the fake in
+// [github.com/entity-studio-go/entityauth/entityauthtest], which queues as
+// production does.
 //
 // Beyond DIDs, credentials and presentation templates, a Client calls the
 // other routes that an API-key token may use: [Client.RegisterDIDV2] registers

@@ -18,6 +18,15 @@ import (
 // the token service and the SSI API under one URL. Against the real service,
 // cfg is entityauth.Config{APISecretKey: key} and the base URL is
 // ssi.DefaultBaseURL.
+//
+// The fake queues chain transactions as production does (an app with credits
+// has a fee grant): registrations and status changes answer at once and reach
+// the chain later. Here they land at the next request (a negative
+// ChainDelay), so that the examples run fast; in production, expect seconds.
+
+// exampleOptions are the fake's options in the examples: queued as in
+// production, with transactions that land at the next request.
+var exampleOptions = entityauthtest.Options{ChainDelay: -1}
 
 // exampleClient returns an ssi.Client for srv on an authenticated client from
 // entityauth.Config.Client, as ExampleClient_CreateDID builds it.
@@ -30,20 +39,26 @@ func exampleClient(ctx context.Context, srv *entityauthtest.Server) *ssi.Client 
 	return c
 }
 
-// createIssuer creates and registers a testnet DID, as ExampleClient_CreateDID
-// and ExampleClient_RegisterDID do, and returns it with its verification method.
+// createIssuer creates and registers a testnet DID and waits until it is on
+// chain, as ExampleClient_CreateDID and ExampleClient_RegisterDID do, and
+// returns it with its verification method.
 func createIssuer(ctx context.Context, c *ssi.Client) (did, vm string, err error) {
 	created, err := c.CreateDID(ctx, ssiapi.CreateDIDRequest{Namespace: ssiapi.DIDNamespaceTestnet})
 	if err != nil {
 		return "", "", err
 	}
 	vm = ssi.VerificationMethodID(created.MetaData.DidDocument)
-	_, err = c.RegisterDID(ctx, ssiapi.RegisterDIDRequest{DidDocument: created.MetaData.DidDocument, VerificationMethodId: vm})
+	if _, err = c.RegisterDID(ctx, ssiapi.RegisterDIDRequest{DidDocument: created.MetaData.DidDocument, VerificationMethodId: vm}); err != nil {
+		return "", "", err
+	}
+	wait, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	_, err = c.WaitRegistered(wait, created.Did)
 	return created.Did, vm, err
 }
 
 func ExampleClient_CreateDID() {
-	srv := entityauthtest.NewServer(entityauthtest.Options{})
+	srv := entityauthtest.NewServer(exampleOptions)
 	defer srv.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel() // ends the token source's refreshes
@@ -85,7 +100,7 @@ func ExampleClient_CreateDID() {
 }
 
 func ExampleClient_RegisterDID() {
-	srv := entityauthtest.NewServer(entityauthtest.Options{})
+	srv := entityauthtest.NewServer(exampleOptions)
 	defer srv.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -105,26 +120,27 @@ func ExampleClient_RegisterDID() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(registered.RegistrationStatus, len(registered.TransactionHash))
+	// Queued: no transaction hash yet. Without a fee grant it would be
+	// COMPLETED with the hash.
+	fmt.Printf("%s %q\n", registered.RegistrationStatus, registered.TransactionHash)
 
-	resolved, err := c.ResolveDID(ctx, created.Did)
+	// Wait until the DID is on chain, before issuing with it. Give the wait a
+	// deadline: a registration that the chain refuses leaves nothing to see.
+	wait, cancelWait := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancelWait()
+	resolved, err := c.WaitRegistered(wait, created.Did)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(*resolved.DidDocumentMetadata.VersionId == registered.TransactionHash)
-
-	// Registering it again is refused.
-	_, err = c.RegisterDID(ctx, ssiapi.RegisterDIDRequest{DidDocument: created.MetaData.DidDocument, VerificationMethodId: vm})
-	fmt.Println(errors.Is(err, ssi.ErrValidation))
+	fmt.Println(resolved.DidDocument.Id != nil && *resolved.DidDocument.Id == created.Did, len(*resolved.DidDocumentMetadata.VersionId))
 	// Output:
-	// COMPLETED 64
-	// true
-	// true
+	// UNREGISTRED ""
+	// true 64
 }
 
 func ExampleClient_IssueCredential() {
-	srv := entityauthtest.NewServer(entityauthtest.Options{})
+	srv := entityauthtest.NewServer(exampleOptions)
 	defer srv.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -154,6 +170,14 @@ func ExampleClient_IssueCredential() {
 	fmt.Println(issued.CredentialDocument.Type)
 	fmt.Println(*issued.CredentialStatus.Remarks)
 
+	// The status's registration is queued: wait until it is live on chain
+	// before changing it.
+	wait, cancelWait := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancelWait()
+	if _, err := c.WaitCredentialStatus(wait, id, ssiapi.CredentialStatusChangeLive); err != nil {
+		fmt.Println(err)
+		return
+	}
 	got, err := c.GetCredential(ctx, id, true)
 	if err != nil {
 		fmt.Println(err)
@@ -169,7 +193,7 @@ func ExampleClient_IssueCredential() {
 }
 
 func ExampleClient_UpdateCredentialStatus() {
-	srv := entityauthtest.NewServer(entityauthtest.Options{})
+	srv := entityauthtest.NewServer(exampleOptions)
 	defer srv.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -189,6 +213,13 @@ func ExampleClient_UpdateCredentialStatus() {
 		return
 	}
 	id := issued.Metadata.CredentialId
+	wait, cancelWait := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancelWait()
+	// Changing a status that is not on chain yet fails: wait for it first.
+	if _, err := c.WaitCredentialStatus(wait, id, ssiapi.CredentialStatusChangeLive); err != nil {
+		fmt.Println(err)
+		return
+	}
 
 	status, err := c.UpdateCredentialStatus(ctx, id, ssiapi.UpdateCredentialStatusRequest{
 		Status:               ssiapi.CredentialStatusChangeRevoke,
@@ -200,18 +231,21 @@ func ExampleClient_UpdateCredentialStatus() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println("revoked:", *status.Revoked, "suspended:", *status.Suspended)
-
-	// Revocation is final.
-	_, err = c.UpdateCredentialStatus(ctx, id, ssiapi.UpdateCredentialStatusRequest{Status: ssiapi.CredentialStatusChangeLive, IssuerDid: issuer, VerificationMethodId: vm})
-	fmt.Println(errors.Is(err, ssi.ErrValidation))
+	// Queued, the answer is the status from before the change.
+	fmt.Println("answered revoked:", *status.Revoked)
+	got, err := c.WaitCredentialStatus(wait, id, ssiapi.CredentialStatusChangeRevoke)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("on chain revoked:", *got.CredentialStatus.Revoked, *got.CredentialStatus.Remarks)
 	// Output:
-	// revoked: true suspended: false
-	// true
+	// answered revoked: false
+	// on chain revoked: true issued in error
 }
 
 func ExampleClient_DIDs() {
-	srv := entityauthtest.NewServer(entityauthtest.Options{})
+	srv := entityauthtest.NewServer(exampleOptions)
 	defer srv.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -241,7 +275,7 @@ func ExampleClient_DIDs() {
 // ExampleError matches the SSI API's refusals with errors.Is and reads the
 // server's answer with errors.As.
 func ExampleError() {
-	srv := entityauthtest.NewServer(entityauthtest.Options{})
+	srv := entityauthtest.NewServer(exampleOptions)
 	defer srv.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -49,14 +49,17 @@ func newDID(t *testing.T, c *ssi.Client, req ssiapi.CreateDIDRequest) *ssiapi.Cr
 	return created
 }
 
-// newIssuer creates and registers a testnet DID and returns it with its
-// first verification method.
+// newIssuer creates and registers a testnet DID, waits until it is on
+// chain, and returns it with its first verification method.
 func newIssuer(t *testing.T, c *ssi.Client) (did, vm string) {
 	t.Helper()
 	created := newDID(t, c, ssiapi.CreateDIDRequest{})
 	vm = created.Did + "#key-1"
 	if _, err := c.RegisterDID(t.Context(), ssiapi.RegisterDIDRequest{DidDocument: created.MetaData.DidDocument, VerificationMethodId: vm}); err != nil {
 		t.Fatalf("RegisterDID: %v", err)
+	}
+	if _, err := c.WaitRegistered(t.Context(), created.Did); err != nil {
+		t.Fatalf("WaitRegistered: %v", err)
 	}
 	return created.Did, vm
 }
@@ -69,12 +72,12 @@ func credentialRequest(issuer, vm string) ssiapi.IssueCredentialRequest {
 	}
 }
 
-// TestFakeLifecycle calls every method of Client against the fake, in the
-// order a backend would: DIDs, credentials and their status, presentation
-// templates and requests, a signed presentation, and the routes that an
-// API-key token may not use.
+// TestFakeLifecycle calls every method of Client against the fake in direct
+// mode (an app without a fee grant), in the order a backend would: DIDs,
+// credentials and their status, presentation templates and requests, a
+// signed presentation, and the routes that an API-key token may not use.
 func TestFakeLifecycle(t *testing.T) {
-	srv := entityauthtest.Start(t, entityauthtest.Options{})
+	srv := entityauthtest.Start(t, entityauthtest.Options{DirectMode: true})
 	c := fakeClient(t, srv, entityauth.Config{})
 	ctx := t.Context()
 
@@ -161,15 +164,15 @@ func TestFakeLifecycle(t *testing.T) {
 	// Presentation templates and requests.
 	tmpl := ssiapi.PresentationTemplateRequest{Domain: "https://verifier.example", Name: "Age Check", Query: []ssiapi.PresentationQuery{{Type: ssiapi.PresentationQueryTypeQueryByExample}}}
 	pt, err := c.CreatePresentationTemplate(ctx, tmpl)
-	if err != nil || pt.Name != "age_check" {
-		t.Fatalf("CreatePresentationTemplate = %+v, %v; want name age_check", pt, err)
+	if err != nil || pt.Name != "AgeCheck" {
+		t.Fatalf("CreatePresentationTemplate = %+v, %v; want name AgeCheck", pt, err)
 	}
 	if g, err := c.GetPresentationTemplate(ctx, pt.UnderscoreId); err != nil || g.Domain != tmpl.Domain {
 		t.Errorf("GetPresentationTemplate = %+v, %v", g, err)
 	}
-	tmpl.Domain = "https://other.example"
-	if u, err := c.UpdatePresentationTemplate(ctx, pt.UnderscoreId, tmpl); err != nil || u.Domain != tmpl.Domain {
-		t.Errorf("UpdatePresentationTemplate = %+v, %v; want domain %s", u, err, tmpl.Domain)
+	// Only the fields set change.
+	if u, err := c.UpdatePresentationTemplate(ctx, pt.UnderscoreId, ssiapi.PresentationTemplateUpdate{Domain: "https://other.example"}); err != nil || u.Domain != "https://other.example" || u.Name != "AgeCheck" {
+		t.Errorf("UpdatePresentationTemplate = %+v, %v; want domain https://other.example, name AgeCheck kept", u, err)
 	}
 	if l, err := c.ListPresentationTemplates(ctx, 0, 0); err != nil || l.TotalCount != 1 {
 		t.Errorf("ListPresentationTemplates = %+v, %v; want 1", l, err)
@@ -238,8 +241,8 @@ func presentation(t *testing.T, signed *ssiapi.SignedDIDDocument) ssiapi.Verifia
 // TestFakeIteratorsFollowPages walks more than one page of DIDs and of an
 // issuer's credentials, and checks the order and the requests.
 func TestFakeIteratorsFollowPages(t *testing.T) {
-	const nDIDs = 2*ssi.PageSize + 5 // three pages, the last one short
-	srv := entityauthtest.Start(t, entityauthtest.Options{})
+	const nDIDs = 2*ssi.PageSize + 5                                       // three pages, the last one short
+	srv := entityauthtest.Start(t, entityauthtest.Options{ChainDelay: -1}) // registrations land at the next request
 	c := fakeClient(t, srv, entityauth.Config{})
 	ctx := t.Context()
 
@@ -409,7 +412,7 @@ func TestFakeSentinels(t *testing.T) {
 			name: "not found, as 200 with an empty body",
 			call: func(t *testing.T, srv *entityauthtest.Server) error {
 				_, err := fakeClient(t, srv, entityauth.Config{}).UpdatePresentationTemplate(t.Context(), "0123456789abcdef01234567",
-					ssiapi.PresentationTemplateRequest{Domain: "https://verifier.example", Name: "age", Query: []ssiapi.PresentationQuery{{Type: ssiapi.PresentationQueryTypeQueryByExample}}})
+					ssiapi.PresentationTemplateUpdate{Domain: "https://verifier.example"})
 				return err
 			},
 			want: []error{ssi.ErrNotFound}, status: http.StatusOK,

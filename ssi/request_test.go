@@ -90,3 +90,24 @@ func TestRequestBodies(t *testing.T) {
 		}
 	}
 }
+
+// TestUpdatePresentationTemplateBody: the update sends only the fields set,
+// as the SSI API's partial update takes them; nothing set sends {}.
+func TestUpdatePresentationTemplateBody(t *testing.T) {
+	const template = `{"_id":"63fac3af702a991edd3e034f","appId":"a","domain":"https://other.example","query":[],"name":"AgeCheck"}`
+	s := newServer(t, answer(http.StatusOK, template))
+	c := newClient(t, s)
+	if _, err := c.UpdatePresentationTemplate(t.Context(), "63fac3af702a991edd3e034f", ssiapi.PresentationTemplateUpdate{Domain: "https://other.example"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.UpdatePresentationTemplate(t.Context(), "63fac3af702a991edd3e034f", ssiapi.PresentationTemplateUpdate{}); err != nil {
+		t.Fatal(err)
+	}
+	reqs := s.requests()
+	if len(reqs) != 2 {
+		t.Fatalf("server saw %d requests; want 2", len(reqs))
+	}
+	if !jsonEqual(t, reqs[0].Body, []byte(`{"domain":"https://other.example"}`)) || !jsonEqual(t, reqs[1].Body, []byte(`{}`)) {
+		t.Errorf("bodies = %q; want {\"domain\":…} then {}", [][]byte{reqs[0].Body, reqs[1].Body})
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/entity-studio-go/entityauth"
@@ -36,8 +37,47 @@ func TestServerSignInfos(t *testing.T) {
 	}
 }
 
+// TestFakeRegisterDIDV2 walks the production flow on virtual time: the
+// registration is queued (UNREGISTRED, no hash), WaitRegistered returns once
+// the chain has the DID, and a second registration is queued again, since
+// the database row stays UNREGISTRED.
 func TestFakeRegisterDIDV2(t *testing.T) {
-	srv := entityauthtest.Start(t, entityauthtest.Options{})
+	synctest.Test(t, func(t *testing.T) {
+		srv := entityauthtest.NewPipeServer(entityauthtest.Options{ChainDelay: 8 * time.Second})
+		defer srv.Close()
+		c := pipeClient(t, srv)
+		ctx := t.Context()
+		created, err := c.CreateDID(ctx, ssiapi.CreateDIDRequest{Namespace: ssiapi.DIDNamespaceTestnet, Options: &ssiapi.CreateDIDOptions{Name: "alice"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := ssiapi.RegisterDIDV2Request{DidDocument: created.MetaData.DidDocument, SignInfos: ssi.ServerSignInfos(created.MetaData.DidDocument)}
+		start := time.Now()
+		got, err := c.RegisterDIDV2(ctx, req)
+		if err != nil {
+			t.Fatalf("RegisterDIDV2: %v", err)
+		}
+		if got.Name != "alice" || got.Did != created.Did || got.RegistrationStatus != ssiapi.RegistrationStatusUnregistered || got.TransactionHash != "" {
+			t.Errorf("RegisterDIDV2 = %+v; want alice, the DID, UNREGISTRED and no hash", got)
+		}
+		resolved, err := c.WaitRegistered(ctx, created.Did)
+		if err != nil {
+			t.Fatalf("WaitRegistered: %v", err)
+		}
+		if waited := time.Since(start); waited < 8*time.Second || waited > 20*time.Second || resolved.DidDocumentMetadata == nil {
+			t.Errorf("WaitRegistered returned after %v with %+v; want metadata after the chain's 8s", waited, resolved.DidDocumentMetadata)
+		}
+		again, err := c.RegisterDIDV2(ctx, req)
+		if err != nil || again.RegistrationStatus != ssiapi.RegistrationStatusUnregistered {
+			t.Errorf("RegisterDIDV2 again = %+v, %v; want queued again", again, err)
+		}
+	})
+}
+
+// TestFakeRegisterDIDV2Errors, in direct mode: COMPLETED at once, then the
+// refusals as typed errors.
+func TestFakeRegisterDIDV2Errors(t *testing.T) {
+	srv := entityauthtest.Start(t, entityauthtest.Options{DirectMode: true})
 	c := fakeClient(t, srv, entityauth.Config{})
 	ctx := t.Context()
 	created := newDID(t, c, ssiapi.CreateDIDRequest{Options: &ssiapi.CreateDIDOptions{Name: "alice"}})
@@ -46,8 +86,8 @@ func TestFakeRegisterDIDV2(t *testing.T) {
 	if err != nil {
 		t.Fatalf("RegisterDIDV2: %v", err)
 	}
-	if got.Name != "alice" || got.Did != created.Did || got.RegistrationStatus != ssiapi.RegistrationStatusCompleted || !fakeHashPattern.MatchString(got.TransactionHash) {
-		t.Errorf("RegisterDIDV2 = %+v; want alice, the DID, COMPLETED and a hash", got)
+	if got.Name != "alice" || got.RegistrationStatus != ssiapi.RegistrationStatusCompleted || !fakeHashPattern.MatchString(got.TransactionHash) {
+		t.Errorf("RegisterDIDV2 = %+v; want alice, COMPLETED and a hash", got)
 	}
 	if _, err := c.RegisterDIDV2(ctx, req); !errors.Is(err, ssi.ErrValidation) || !strings.Contains(err.Error(), created.Did+" already registered") {
 		t.Errorf("RegisterDIDV2 again: %v; want ErrValidation, already registered", err)
@@ -120,7 +160,7 @@ func TestFakeIssueDIDJWT(t *testing.T) {
 }
 
 func TestFakeCreatePresentation(t *testing.T) {
-	srv := entityauthtest.Start(t, entityauthtest.Options{})
+	srv := entityauthtest.Start(t, entityauthtest.Options{DirectMode: true})
 	c := fakeClient(t, srv, entityauth.Config{})
 	ctx := t.Context()
 	holder, vm := newIssuer(t, c)

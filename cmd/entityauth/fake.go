@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/entity-studio-go/entityauth/entityauthtest"
 	"github.com/entity-studio-go/entityauth/internal/loopback"
@@ -32,6 +33,8 @@ func (c *cli) fake(args []string) int {
 	addr := fs.String("addr", "127.0.0.1:8080", "`address` to listen on, host:port (port 0 picks a free one)")
 	key := fs.String("key", "", "the `KEY` the fake accepts (env "+envFakeKey+"; default a random key in the real format)")
 	rateLimit := fs.Int("rate-limit", 0, fmt.Sprintf("allow `N` token requests a minute per client address; 0 = %d (the real limit), -1 = unlimited", tokenRateLimit))
+	chainDelay := fs.Duration("chain-delay", entityauthtest.DefaultChainDelay, "how long queued chain transactions take to land, such as `2s`; 0 = at the next request")
+	direct := fs.Bool("direct", false, "answer as for an app without a fee grant: registrations and status changes\nreach the chain before the answer (default: queued, as in production)")
 	printEnv := fs.Bool("env", false, "print export lines of "+envBaseURL+", "+envSecret+", "+envSSIURL+"\nand "+envFakePID+" for eval, instead of the banner")
 	if code, ok := c.parse(fs, args); !ok {
 		return code
@@ -64,6 +67,8 @@ func (c *cli) fake(args []string) int {
 	srv := entityauthtest.NewListenerServer(ln, entityauthtest.Options{
 		APIKey:      *key,
 		RateLimit:   *rateLimit,
+		ChainDelay:  fakeChainDelay(*chainDelay),
+		DirectMode:  *direct,
 		MaxRecorded: -1, // nothing reads the record: a long-running fake must not grow
 		Logf: func(format string, args ...any) {
 			c.stderr.printf("entityauth fake: "+format+"\n", args...)
@@ -132,4 +137,13 @@ func reachableURL(srvURL, host, port string, addr net.Addr) string {
 // quote in s written as quote, backslash, quote, quote.
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// fakeChainDelay turns --chain-delay into Options.ChainDelay, where 0 means
+// the default: there, 0 or less lands a transaction at the next request.
+func fakeChainDelay(d time.Duration) time.Duration {
+	if d <= 0 {
+		return -1
+	}
+	return d
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -284,4 +285,46 @@ func TestFakeRateLimit(t *testing.T) {
 		t.Errorf("stderr = %q; want the 429 and the hint", r.stderr)
 	}
 	f.stop(t, os.Interrupt)
+}
+
+// TestFakeChainFlags: the fake queues registrations by default, lands them
+// after --chain-delay, and --direct registers before answering.
+func TestFakeChainFlags(t *testing.T) {
+	for _, tt := range []struct {
+		flag, want string
+		onChain    bool // at the next request
+	}{
+		{"--chain-delay=1h", `"registrationStatus":"UNREGISTRED","transactionHash":""`, false},
+		{"--chain-delay=0", `"registrationStatus":"UNREGISTRED","transactionHash":""`, true},
+		{"--direct", `"registrationStatus":"COMPLETED","transactionHash":"`, true},
+	} {
+		t.Run(tt.flag, func(t *testing.T) {
+			f := startFakeWith(t, nil, "--addr", "127.0.0.1:0", "--rate-limit", "-1", tt.flag)
+			url, key := f.banner(t)
+			e := newEnv(t, envSecret+"="+key, envBaseURL+"="+url, envSSIURL+"="+url)
+			created := e.run("", "api", "--no-cache", "-d", `{"namespace":"testnet"}`, "/api/v1/did/create")
+			created.want(t, 0)
+			var c struct {
+				MetaData struct {
+					DidDocument json.RawMessage `json:"didDocument"`
+				} `json:"metaData"`
+				Did string `json:"did"`
+			}
+			if err := json.Unmarshal([]byte(created.stdout), &c); err != nil {
+				t.Fatalf("create answered %q: %v", created.stdout, err)
+			}
+			body := `{"didDocument":` + string(c.MetaData.DidDocument) + `,"verificationMethodId":"` + c.Did + `#key-1"}`
+			reg := e.run("", "api", "--no-cache", "-d", body, "/api/v1/did/register")
+			reg.want(t, 0)
+			if !strings.Contains(reg.stdout, tt.want) {
+				t.Errorf("register with %s = %s; want %s", tt.flag, reg.stdout, tt.want)
+			}
+			res := e.run("", "api", "--no-cache", "/api/v1/did/resolve/"+c.Did)
+			res.want(t, 0)
+			if got := !strings.Contains(res.stdout, `"didDocumentMetadata":null`); got != tt.onChain {
+				t.Errorf("resolve after register with %s = %s; want on chain %v", tt.flag, res.stdout, tt.onChain)
+			}
+			f.stop(t, os.Interrupt)
+		})
+	}
 }

@@ -152,7 +152,7 @@ func TestHelp(t *testing.T) {
 		{"token", []string{"secret-file", "base-url", "origin", "grant-type", "lifetime", "no-cache", "format"}},
 		{"api", []string{"method", "data", "paginate", "api-url", "secret-file", "base-url", "origin", "grant-type", "lifetime", "no-cache"}},
 		{"inspect", []string{"format"}},
-		{"fake", []string{"addr", "key", "rate-limit", "env"}},
+		{"fake", []string{"addr", "key", "rate-limit", "chain-delay", "direct", "env"}},
 		{"demo", nil},
 		{"version", nil},
 	} {

@@ -77,6 +77,7 @@ func (e DIDNamespace) Valid() bool {
 // Defines values for KeyType.
 const (
 	KeyTypeBabyJubJubKey2021                 KeyType = "BabyJubJubKey2021"
+	KeyTypeBls12381G2Key2020                 KeyType = "Bls12381G2Key2020"
 	KeyTypeEcdsaSecp256k1RecoveryMethod2020  KeyType = "EcdsaSecp256k1RecoveryMethod2020"
 	KeyTypeEcdsaSecp256k1VerificationKey2019 KeyType = "EcdsaSecp256k1VerificationKey2019"
 	KeyTypeEd25519VerificationKey2020        KeyType = "Ed25519VerificationKey2020"
@@ -88,6 +89,8 @@ const (
 func (e KeyType) Valid() bool {
 	switch e {
 	case KeyTypeBabyJubJubKey2021:
+		return true
+	case KeyTypeBls12381G2Key2020:
 		return true
 	case KeyTypeEcdsaSecp256k1RecoveryMethod2020:
 		return true
@@ -184,7 +187,7 @@ type AddVerificationMethodRequest struct {
 	// PublicKeyMultibase The new public key, multibase.
 	PublicKeyMultibase string `json:"publicKeyMultibase,omitempty"`
 
-	// Type A verification key type of the hs-ssi-sdk. Ed25519VerificationKey2020 is the default; the ECDSA types need options.walletAddress and options.chainId and cannot be mixed with other types.
+	// Type A verification key type of the hs-ssi-sdk, hid-node's seven. Ed25519VerificationKey2020 is the default; the ECDSA types need options.walletAddress and options.chainId and cannot be mixed with other types. createDID makes an ordinary Ed25519 DID for a first key type of Bls12381G2Key2020, X25519KeyAgreementKey2020 or X25519KeyAgreementKeyEIP5630.
 	Type KeyType `json:"type"`
 }
 
@@ -632,7 +635,7 @@ type JWTIssuer struct {
 	VerificationMethodId string `json:"verificationMethodId"`
 }
 
-// KeyType A verification key type of the hs-ssi-sdk. Ed25519VerificationKey2020 is the default; the ECDSA types need options.walletAddress and options.chainId and cannot be mixed with other types.
+// KeyType A verification key type of the hs-ssi-sdk, hid-node's seven. Ed25519VerificationKey2020 is the default; the ECDSA types need options.walletAddress and options.chainId and cannot be mixed with other types. createDID makes an ordinary Ed25519 DID for a first key type of Bls12381G2Key2020, X25519KeyAgreementKey2020 or X25519KeyAgreementKeyEIP5630.
 type KeyType string
 
 // KeyTypeList Several key types; the DID gets one verification method per type.
@@ -732,7 +735,7 @@ type PresentationRequestBody struct {
 	// Domain The verifier's domain.
 	Domain string `json:"domain"`
 
-	// Name The template's name, in snake case.
+	// Name The template's name, as createPresentationTemplate re-cased it or updatePresentationTemplate set it.
 	Name string `json:"name"`
 
 	// Query What the presentation must contain.
@@ -753,7 +756,7 @@ type PresentationTemplate struct {
 	// Domain The verifier's domain.
 	Domain string `json:"domain"`
 
-	// Name The template's name, in snake case.
+	// Name The template's name, as createPresentationTemplate re-cased it or updatePresentationTemplate set it.
 	Name string `json:"name"`
 
 	// Query What the presentation must contain.
@@ -769,16 +772,28 @@ type PresentationTemplateList struct {
 	TotalCount int `json:"totalCount"`
 }
 
-// PresentationTemplateRequest The body of createPresentationTemplate and updatePresentationTemplate (src/presentation/dto/create-presentation-templete.dto.ts).
+// PresentationTemplateRequest The body of createPresentationTemplate (src/presentation/dto/create-presentation-templete.dto.ts).
 type PresentationTemplateRequest struct {
 	// Domain The verifier's domain, a URL or host name such as fyre.hypersign.id.
 	Domain string `json:"domain"`
 
-	// Name The template's name, stored in snake case and unique within the app.
+	// Name The template's name, re-cased by the server (see createPresentationTemplate) and unique within the app.
 	Name string `json:"name"`
 
 	// Query What the presentation must contain.
 	Query []PresentationQuery `json:"query"`
+}
+
+// PresentationTemplateUpdate The body of updatePresentationTemplate (src/presentation/dto/update-presentation.dto.ts): any subset of the fields.
+type PresentationTemplateUpdate struct {
+	// Domain The verifier's domain, a URL or host name such as fyre.hypersign.id.
+	Domain string `json:"domain,omitempty"`
+
+	// Name The template's new name, stored as sent.
+	Name string `json:"name,omitempty"`
+
+	// Query What the presentation must contain.
+	Query []PresentationQuery `json:"query,omitempty"`
 }
 
 // PresentationVerification The SDK's verification result of a presentation.
@@ -816,9 +831,6 @@ type Proof struct {
 
 	// Type The signature suite, such as Ed25519Signature2020.
 	Type *string `json:"type,omitempty"`
-
-	// Updated When the proof was last updated, in ISO 8601 (status proofs).
-	Updated *string `json:"updated,omitempty"`
 
 	// VerificationMethod The verification method that signed.
 	VerificationMethod   *string                `json:"verificationMethod,omitempty"`
@@ -1208,13 +1220,13 @@ type VerifiableCredential struct {
 	// CredentialSubject The claims of a credential and the subject's DID.
 	CredentialSubject CredentialSubject `json:"credentialSubject"`
 
-	// ExpirationDate When the credential expires, in ISO 8601.
+	// ExpirationDate When the credential expires, as YYYY-MM-DDTHH:MM:SSZ (UTC, whole seconds).
 	ExpirationDate *string `json:"expirationDate,omitempty"`
 
 	// Id The credential id, such as vc:hid:testnet:z6Mk….
 	Id string `json:"id"`
 
-	// IssuanceDate When the credential was issued, in ISO 8601.
+	// IssuanceDate When the credential was issued, as YYYY-MM-DDTHH:MM:SSZ; hs-ssi-sdk dates it 100 seconds before the issue.
 	IssuanceDate string `json:"issuanceDate"`
 
 	// Issuer The issuer's DID.
@@ -1252,7 +1264,7 @@ type VerifiablePresentation struct {
 
 // VerificationMethod One public key of a DID.
 type VerificationMethod struct {
-	// BlockchainAccountId A CAIP-10 account for ECDSA keys, such as eip155:1:0x…; empty for Ed25519.
+	// BlockchainAccountId A CAIP-10 account for ECDSA keys, such as eip155:1:0x…; absent from the methods of a document that createDID made, empty in those that addVerificationMethod adds.
 	BlockchainAccountId *string `json:"blockchainAccountId,omitempty"`
 
 	// Controller The DID that controls the key.
@@ -1445,7 +1457,7 @@ type CreatePresentationRequestJSONRequestBody = NewPresentationRequest
 type CreatePresentationTemplateJSONRequestBody = PresentationTemplateRequest
 
 // UpdatePresentationTemplateJSONRequestBody defines body for UpdatePresentationTemplate for application/json ContentType.
-type UpdatePresentationTemplateJSONRequestBody = PresentationTemplateRequest
+type UpdatePresentationTemplateJSONRequestBody = PresentationTemplateUpdate
 
 // VerifyPresentationJSONRequestBody defines body for VerifyPresentation for application/json ContentType.
 type VerifyPresentationJSONRequestBody = VerifyPresentationRequest
@@ -2355,14 +2367,6 @@ func (a *Proof) UnmarshalJSON(b []byte) error {
 		delete(object, "type")
 	}
 
-	if raw, found := object["updated"]; found {
-		err = json.Unmarshal(raw, &a.Updated)
-		if err != nil {
-			return fmt.Errorf("error reading 'updated': %w", err)
-		}
-		delete(object, "updated")
-	}
-
 	if raw, found := object["verificationMethod"]; found {
 		err = json.Unmarshal(raw, &a.VerificationMethod)
 		if err != nil {
@@ -2436,13 +2440,6 @@ func (a Proof) MarshalJSON() ([]byte, error) {
 		object["type"], err = json.Marshal(a.Type)
 		if err != nil {
 			return nil, fmt.Errorf("error marshaling 'type': %w", err)
-		}
-	}
-
-	if a.Updated != nil {
-		object["updated"], err = json.Marshal(a.Updated)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'updated': %w", err)
 		}
 	}
 
@@ -3805,7 +3802,7 @@ type ClientInterface interface {
 
 	// IssueCredentialWithBody Issue a verifiable credential.
 	//
-	// Signs the credential with the issuer's stored key, registers its status on chain unless registerCredentialStatus is false, and stores it in the app's vault when persist is true. Needs WRITE_CREDENTIAL and costs credits.
+	// Signs the credential with the issuer's stored key, registers its status on chain unless registerCredentialStatus is false (with a fee grant, the registration is queued: updateCredentialStatus fails until it lands), and stores it in the app's vault when persist is true. The issuer DID must be on chain: the server resolves it at the issuer's first issue and caches that document for the life of its process, so an issue made before the DID landed keeps failing on that process. The document's @context is credentials/v1, then schemaContext, then the Ed25519-2020 suite's context; issuanceDate is 100 seconds before the issue, and expirationDate is read as JavaScript's Date reads it and written as YYYY-MM-DDTHH:MM:SSZ (UTC, whole seconds). Needs WRITE_CREDENTIAL and costs credits.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3814,7 +3811,7 @@ type ClientInterface interface {
 
 	// IssueCredential Issue a verifiable credential.
 	//
-	// Signs the credential with the issuer's stored key, registers its status on chain unless registerCredentialStatus is false, and stores it in the app's vault when persist is true. Needs WRITE_CREDENTIAL and costs credits.
+	// Signs the credential with the issuer's stored key, registers its status on chain unless registerCredentialStatus is false (with a fee grant, the registration is queued: updateCredentialStatus fails until it lands), and stores it in the app's vault when persist is true. The issuer DID must be on chain: the server resolves it at the issuer's first issue and caches that document for the life of its process, so an issue made before the DID landed keeps failing on that process. The document's @context is credentials/v1, then schemaContext, then the Ed25519-2020 suite's context; issuanceDate is 100 seconds before the issue, and expirationDate is read as JavaScript's Date reads it and written as YYYY-MM-DDTHH:MM:SSZ (UTC, whole seconds). Needs WRITE_CREDENTIAL and costs credits.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3823,7 +3820,7 @@ type ClientInterface interface {
 
 	// RegisterCredentialStatusWithBody Register a credential status on chain.
 	//
-	// For credentials issued with registerCredentialStatus false. When the app has a fee grant the transaction is queued and transactionHash is absent. Needs WRITE_CREDENTIAL and costs credits.
+	// For credentials issued with registerCredentialStatus false. When the app has a fee grant the transaction is queued and the answer is {}, whatever the chain will say. Needs WRITE_CREDENTIAL and costs credits.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3832,7 +3829,7 @@ type ClientInterface interface {
 
 	// RegisterCredentialStatus Register a credential status on chain.
 	//
-	// For credentials issued with registerCredentialStatus false. When the app has a fee grant the transaction is queued and transactionHash is absent. Needs WRITE_CREDENTIAL and costs credits.
+	// For credentials issued with registerCredentialStatus false. When the app has a fee grant the transaction is queued and the answer is {}, whatever the chain will say. Needs WRITE_CREDENTIAL and costs credits.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3841,7 +3838,7 @@ type ClientInterface interface {
 
 	// UpdateCredentialStatusWithBody Suspend, revoke or reinstate a credential.
 	//
-	// Writes the new status on chain and answers the status as the chain now holds it. A revoked credential cannot change again. Answers 200. This route checks no permission, but costs credits.
+	// Writes the new status on chain and answers the status as the chain holds it after the call. With a fee grant the change is queued, and the answer is the status from before the change; the chain may refuse the change later (a revoked credential, a status it has already), which only a record of non-zero status in getCredential's metadata.transactionStatus shows. A revoked credential cannot change again. Answers 200. This route checks no permission, but costs credits.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3850,7 +3847,7 @@ type ClientInterface interface {
 
 	// UpdateCredentialStatus Suspend, revoke or reinstate a credential.
 	//
-	// Writes the new status on chain and answers the status as the chain now holds it. A revoked credential cannot change again. Answers 200. This route checks no permission, but costs credits.
+	// Writes the new status on chain and answers the status as the chain holds it after the call. With a fee grant the change is queued, and the answer is the status from before the change; the chain may refuse the change later (a revoked credential, a status it has already), which only a record of non-zero status in getCredential's metadata.transactionStatus shows. A revoked credential cannot change again. Answers 200. This route checks no permission, but costs credits.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3859,7 +3856,7 @@ type ClientInterface interface {
 
 	// GetCredential Get a credential's metadata, status and, if persisted, its document.
 	//
-	// credentialDocument is present only when the credential was issued with persist true and retrieveCredential is true; credentialStatus is present once its registration transaction succeeded. Needs READ_CREDENTIAL and costs credits.
+	// credentialDocument is present only when the credential was issued with persist true and retrieveCredential is true. credentialStatus, read from the chain, is present only once the server has recorded a successful transaction for the credential (metadata.transactionStatus lists those records, status 0 for success): with a fee grant, once the queued registration of its status has landed. Needs READ_CREDENTIAL and costs credits.
 	//
 	// Corresponds with GET /api/v1/credential/{id} (the `GetCredential` operationId).
 	GetCredential(ctx context.Context, id string, params *GetCredentialParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3873,7 +3870,7 @@ type ClientInterface interface {
 
 	// UpdateDIDWithBody Update, rename or deactivate a registered DID.
 	//
-	// With didDocument, writes the new document on chain (deactivate true deactivates the DID instead); with name only, renames the DID. At least one of name and didDocument is required. Answers 200. Needs WRITE_DID and costs credits.
+	// With didDocument, writes the new document on chain (deactivate true deactivates the DID instead); with name only, renames the DID. At least one of name and didDocument is required. When no verification method of the document is X25519KeyAgreementKey2020 or X25519KeyAgreementKeyEIP5630, the server sets keyAgreement to [] first, and answers the document so changed. When the app has a fee grant, a new document or a deactivation with verificationMethodId is queued: the answer has no transactionHash, and the chain may still refuse the change later, unseen (one that changes nothing, one made before an earlier update landed). Answers 200. Needs WRITE_DID and costs credits.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3882,7 +3879,7 @@ type ClientInterface interface {
 
 	// UpdateDID Update, rename or deactivate a registered DID.
 	//
-	// With didDocument, writes the new document on chain (deactivate true deactivates the DID instead); with name only, renames the DID. At least one of name and didDocument is required. Answers 200. Needs WRITE_DID and costs credits.
+	// With didDocument, writes the new document on chain (deactivate true deactivates the DID instead); with name only, renames the DID. At least one of name and didDocument is required. When no verification method of the document is X25519KeyAgreementKey2020 or X25519KeyAgreementKeyEIP5630, the server sets keyAgreement to [] first, and answers the document so changed. When the app has a fee grant, a new document or a deactivation with verificationMethodId is queued: the answer has no transactionHash, and the chain may still refuse the change later, unseen (one that changes nothing, one made before an earlier update landed). Answers 200. Needs WRITE_DID and costs credits.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3981,7 +3978,7 @@ type ClientInterface interface {
 
 	// RegisterDIDWithBody Register a DID on chain.
 	//
-	// With verificationMethodId, the server signs with the DID's stored key; with signInfos, the caller's signatures are used. When the app has a fee grant the transaction is queued and the answer says UNREGISTRED with an empty transactionHash. Needs WRITE_DID and costs credits.
+	// With verificationMethodId, the server signs with the DID's stored key; with signInfos, the caller's signatures are used. When the app has a fee grant (an app with credits has one) a registration with verificationMethodId is queued: the answer says UNREGISTRED with transactionHash "", the DID is on chain seconds later (poll resolveDID until didDocumentMetadata is set), and the server's own record stays UNREGISTRED, so registering again is queued again rather than refused. A registration with signInfos and no verificationMethodId is never queued; for a DID that createDID made, it puts the DID on chain and then answers 500 (the server's insert of the DID's record is a duplicate key). Needs WRITE_DID and costs credits.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3990,7 +3987,7 @@ type ClientInterface interface {
 
 	// RegisterDID Register a DID on chain.
 	//
-	// With verificationMethodId, the server signs with the DID's stored key; with signInfos, the caller's signatures are used. When the app has a fee grant the transaction is queued and the answer says UNREGISTRED with an empty transactionHash. Needs WRITE_DID and costs credits.
+	// With verificationMethodId, the server signs with the DID's stored key; with signInfos, the caller's signatures are used. When the app has a fee grant (an app with credits has one) a registration with verificationMethodId is queued: the answer says UNREGISTRED with transactionHash "", the DID is on chain seconds later (poll resolveDID until didDocumentMetadata is set), and the server's own record stays UNREGISTRED, so registering again is queued again rather than refused. A registration with signInfos and no verificationMethodId is never queued; for a DID that createDID made, it puts the DID on chain and then answers 500 (the server's insert of the DID's record is a duplicate key). Needs WRITE_DID and costs credits.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4017,7 +4014,7 @@ type ClientInterface interface {
 
 	// ResolveDID Resolve a DID to its document.
 	//
-	// Resolves from the chain; for an app's own DID that is not registered yet, the server rebuilds the document and answers didDocumentMetadata null. An unknown DID answers 200 with an empty didDocument and a null didDocumentMetadata, not 404. Needs READ_DID and costs credits.
+	// Resolves from the chain; a DID on chain answers its document and didDocumentMetadata {created, updated, deactivated, versionId}. For an app's own DID that is not on chain yet (created, or registered in a queued transaction that has not landed) the server rebuilds the document and answers didDocumentMetadata null, and rebuilds it wrong for a testnet DID: it takes the DID's fourth part for both the namespace and the method-specific id, so did:hid:testnet:<id> comes back as the document of did:hid:<id>:<id> (its id, controller and verification method ids are those of that other DID; the key is right). A mainnet DID, did:hid:<id>, comes back right. An unknown DID answers 200 with an empty didDocument and a null didDocumentMetadata, not 404. Needs READ_DID and costs credits.
 	//
 	// Corresponds with GET /api/v1/did/resolve/{did} (the `ResolveDID` operationId).
 	ResolveDID(ctx context.Context, did string, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4067,7 +4064,7 @@ type ClientInterface interface {
 
 	// CreatePresentationTemplateWithBody Create a presentation template.
 	//
-	// The name is stored in snake case and must be unique within the app. Presentation routes check neither permissions nor credits.
+	// The name is re-cased before it is stored, by the server's @ToSnakeCase, which is not snake case: split on each single space, a piece equal to its own upper case (all capitals, digits, or the empty piece between two spaces) becomes "_" and the piece in lower case, other pieces stay, and the pieces are joined with nothing ("Alumni Credential Request" becomes AlumniCredentialRequest, "KYC check" _kyccheck). The re-cased name must be unique within the app. A blank name is a 400 ["name cannot be empty"], a name that is not a string a 500. Presentation routes check neither permissions nor credits.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4076,7 +4073,7 @@ type ClientInterface interface {
 
 	// CreatePresentationTemplate Create a presentation template.
 	//
-	// The name is stored in snake case and must be unique within the app. Presentation routes check neither permissions nor credits.
+	// The name is re-cased before it is stored, by the server's @ToSnakeCase, which is not snake case: split on each single space, a piece equal to its own upper case (all capitals, digits, or the empty piece between two spaces) becomes "_" and the piece in lower case, other pieces stay, and the pieces are joined with nothing ("Alumni Credential Request" becomes AlumniCredentialRequest, "KYC check" _kyccheck). The re-cased name must be unique within the app. A blank name is a 400 ["name cannot be empty"], a name that is not a string a 500. Presentation routes check neither permissions nor credits.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4099,7 +4096,7 @@ type ClientInterface interface {
 
 	// UpdatePresentationTemplateWithBody Replace a presentation template.
 	//
-	// domain, name and query are all required. Answers 200 with the updated template; for an id that matches no template of the app the server answers 200 with an empty body, which the generated client reports as a 200 without JSON.
+	// Every field is optional ({} is accepted); only the fields sent change, and the name is stored as sent (this route does not re-case it). Answers 200 with the updated template; for an id that matches no template of the app the server answers 200 with an empty body, which the generated client reports as a 200 without JSON.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4108,7 +4105,7 @@ type ClientInterface interface {
 
 	// UpdatePresentationTemplate Replace a presentation template.
 	//
-	// domain, name and query are all required. Answers 200 with the updated template; for an id that matches no template of the app the server answers 200 with an empty body, which the generated client reports as a 200 without JSON.
+	// Every field is optional ({} is accepted); only the fields sent change, and the name is stored as sent (this route does not re-case it). Answers 200 with the updated template; for an id that matches no template of the app the server answers 200 with an empty body, which the generated client reports as a 200 without JSON.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4181,7 +4178,7 @@ func (c *Client) ListCredentials(ctx context.Context, params *ListCredentialsPar
 
 // IssueCredentialWithBody Issue a verifiable credential.
 //
-// Signs the credential with the issuer's stored key, registers its status on chain unless registerCredentialStatus is false, and stores it in the app's vault when persist is true. Needs WRITE_CREDENTIAL and costs credits.
+// Signs the credential with the issuer's stored key, registers its status on chain unless registerCredentialStatus is false (with a fee grant, the registration is queued: updateCredentialStatus fails until it lands), and stores it in the app's vault when persist is true. The issuer DID must be on chain: the server resolves it at the issuer's first issue and caches that document for the life of its process, so an issue made before the DID landed keeps failing on that process. The document's @context is credentials/v1, then schemaContext, then the Ed25519-2020 suite's context; issuanceDate is 100 seconds before the issue, and expirationDate is read as JavaScript's Date reads it and written as YYYY-MM-DDTHH:MM:SSZ (UTC, whole seconds). Needs WRITE_CREDENTIAL and costs credits.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4200,7 +4197,7 @@ func (c *Client) IssueCredentialWithBody(ctx context.Context, contentType string
 
 // IssueCredential Issue a verifiable credential.
 //
-// Signs the credential with the issuer's stored key, registers its status on chain unless registerCredentialStatus is false, and stores it in the app's vault when persist is true. Needs WRITE_CREDENTIAL and costs credits.
+// Signs the credential with the issuer's stored key, registers its status on chain unless registerCredentialStatus is false (with a fee grant, the registration is queued: updateCredentialStatus fails until it lands), and stores it in the app's vault when persist is true. The issuer DID must be on chain: the server resolves it at the issuer's first issue and caches that document for the life of its process, so an issue made before the DID landed keeps failing on that process. The document's @context is credentials/v1, then schemaContext, then the Ed25519-2020 suite's context; issuanceDate is 100 seconds before the issue, and expirationDate is read as JavaScript's Date reads it and written as YYYY-MM-DDTHH:MM:SSZ (UTC, whole seconds). Needs WRITE_CREDENTIAL and costs credits.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4219,7 +4216,7 @@ func (c *Client) IssueCredential(ctx context.Context, body IssueCredentialJSONRe
 
 // RegisterCredentialStatusWithBody Register a credential status on chain.
 //
-// For credentials issued with registerCredentialStatus false. When the app has a fee grant the transaction is queued and transactionHash is absent. Needs WRITE_CREDENTIAL and costs credits.
+// For credentials issued with registerCredentialStatus false. When the app has a fee grant the transaction is queued and the answer is {}, whatever the chain will say. Needs WRITE_CREDENTIAL and costs credits.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4238,7 +4235,7 @@ func (c *Client) RegisterCredentialStatusWithBody(ctx context.Context, contentTy
 
 // RegisterCredentialStatus Register a credential status on chain.
 //
-// For credentials issued with registerCredentialStatus false. When the app has a fee grant the transaction is queued and transactionHash is absent. Needs WRITE_CREDENTIAL and costs credits.
+// For credentials issued with registerCredentialStatus false. When the app has a fee grant the transaction is queued and the answer is {}, whatever the chain will say. Needs WRITE_CREDENTIAL and costs credits.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4257,7 +4254,7 @@ func (c *Client) RegisterCredentialStatus(ctx context.Context, body RegisterCred
 
 // UpdateCredentialStatusWithBody Suspend, revoke or reinstate a credential.
 //
-// Writes the new status on chain and answers the status as the chain now holds it. A revoked credential cannot change again. Answers 200. This route checks no permission, but costs credits.
+// Writes the new status on chain and answers the status as the chain holds it after the call. With a fee grant the change is queued, and the answer is the status from before the change; the chain may refuse the change later (a revoked credential, a status it has already), which only a record of non-zero status in getCredential's metadata.transactionStatus shows. A revoked credential cannot change again. Answers 200. This route checks no permission, but costs credits.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4276,7 +4273,7 @@ func (c *Client) UpdateCredentialStatusWithBody(ctx context.Context, id string, 
 
 // UpdateCredentialStatus Suspend, revoke or reinstate a credential.
 //
-// Writes the new status on chain and answers the status as the chain now holds it. A revoked credential cannot change again. Answers 200. This route checks no permission, but costs credits.
+// Writes the new status on chain and answers the status as the chain holds it after the call. With a fee grant the change is queued, and the answer is the status from before the change; the chain may refuse the change later (a revoked credential, a status it has already), which only a record of non-zero status in getCredential's metadata.transactionStatus shows. A revoked credential cannot change again. Answers 200. This route checks no permission, but costs credits.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4295,7 +4292,7 @@ func (c *Client) UpdateCredentialStatus(ctx context.Context, id string, body Upd
 
 // GetCredential Get a credential's metadata, status and, if persisted, its document.
 //
-// credentialDocument is present only when the credential was issued with persist true and retrieveCredential is true; credentialStatus is present once its registration transaction succeeded. Needs READ_CREDENTIAL and costs credits.
+// credentialDocument is present only when the credential was issued with persist true and retrieveCredential is true. credentialStatus, read from the chain, is present only once the server has recorded a successful transaction for the credential (metadata.transactionStatus lists those records, status 0 for success): with a fee grant, once the queued registration of its status has landed. Needs READ_CREDENTIAL and costs credits.
 //
 // Corresponds with GET /api/v1/credential/{id} (the `GetCredential` operationId).
 func (c *Client) GetCredential(ctx context.Context, id string, params *GetCredentialParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4329,7 +4326,7 @@ func (c *Client) ListDIDs(ctx context.Context, params *ListDIDsParams, reqEditor
 
 // UpdateDIDWithBody Update, rename or deactivate a registered DID.
 //
-// With didDocument, writes the new document on chain (deactivate true deactivates the DID instead); with name only, renames the DID. At least one of name and didDocument is required. Answers 200. Needs WRITE_DID and costs credits.
+// With didDocument, writes the new document on chain (deactivate true deactivates the DID instead); with name only, renames the DID. At least one of name and didDocument is required. When no verification method of the document is X25519KeyAgreementKey2020 or X25519KeyAgreementKeyEIP5630, the server sets keyAgreement to [] first, and answers the document so changed. When the app has a fee grant, a new document or a deactivation with verificationMethodId is queued: the answer has no transactionHash, and the chain may still refuse the change later, unseen (one that changes nothing, one made before an earlier update landed). Answers 200. Needs WRITE_DID and costs credits.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4348,7 +4345,7 @@ func (c *Client) UpdateDIDWithBody(ctx context.Context, contentType string, body
 
 // UpdateDID Update, rename or deactivate a registered DID.
 //
-// With didDocument, writes the new document on chain (deactivate true deactivates the DID instead); with name only, renames the DID. At least one of name and didDocument is required. Answers 200. Needs WRITE_DID and costs credits.
+// With didDocument, writes the new document on chain (deactivate true deactivates the DID instead); with name only, renames the DID. At least one of name and didDocument is required. When no verification method of the document is X25519KeyAgreementKey2020 or X25519KeyAgreementKeyEIP5630, the server sets keyAgreement to [] first, and answers the document so changed. When the app has a fee grant, a new document or a deactivation with verificationMethodId is queued: the answer has no transactionHash, and the chain may still refuse the change later, unseen (one that changes nothing, one made before an earlier update landed). Answers 200. Needs WRITE_DID and costs credits.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4557,7 +4554,7 @@ func (c *Client) CreateDID(ctx context.Context, body CreateDIDJSONRequestBody, r
 
 // RegisterDIDWithBody Register a DID on chain.
 //
-// With verificationMethodId, the server signs with the DID's stored key; with signInfos, the caller's signatures are used. When the app has a fee grant the transaction is queued and the answer says UNREGISTRED with an empty transactionHash. Needs WRITE_DID and costs credits.
+// With verificationMethodId, the server signs with the DID's stored key; with signInfos, the caller's signatures are used. When the app has a fee grant (an app with credits has one) a registration with verificationMethodId is queued: the answer says UNREGISTRED with transactionHash "", the DID is on chain seconds later (poll resolveDID until didDocumentMetadata is set), and the server's own record stays UNREGISTRED, so registering again is queued again rather than refused. A registration with signInfos and no verificationMethodId is never queued; for a DID that createDID made, it puts the DID on chain and then answers 500 (the server's insert of the DID's record is a duplicate key). Needs WRITE_DID and costs credits.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4576,7 +4573,7 @@ func (c *Client) RegisterDIDWithBody(ctx context.Context, contentType string, bo
 
 // RegisterDID Register a DID on chain.
 //
-// With verificationMethodId, the server signs with the DID's stored key; with signInfos, the caller's signatures are used. When the app has a fee grant the transaction is queued and the answer says UNREGISTRED with an empty transactionHash. Needs WRITE_DID and costs credits.
+// With verificationMethodId, the server signs with the DID's stored key; with signInfos, the caller's signatures are used. When the app has a fee grant (an app with credits has one) a registration with verificationMethodId is queued: the answer says UNREGISTRED with transactionHash "", the DID is on chain seconds later (poll resolveDID until didDocumentMetadata is set), and the server's own record stays UNREGISTRED, so registering again is queued again rather than refused. A registration with signInfos and no verificationMethodId is never queued; for a DID that createDID made, it puts the DID on chain and then answers 500 (the server's insert of the DID's record is a duplicate key). Needs WRITE_DID and costs credits.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4633,7 +4630,7 @@ func (c *Client) RegisterDIDV2(ctx context.Context, body RegisterDIDV2JSONReques
 
 // ResolveDID Resolve a DID to its document.
 //
-// Resolves from the chain; for an app's own DID that is not registered yet, the server rebuilds the document and answers didDocumentMetadata null. An unknown DID answers 200 with an empty didDocument and a null didDocumentMetadata, not 404. Needs READ_DID and costs credits.
+// Resolves from the chain; a DID on chain answers its document and didDocumentMetadata {created, updated, deactivated, versionId}. For an app's own DID that is not on chain yet (created, or registered in a queued transaction that has not landed) the server rebuilds the document and answers didDocumentMetadata null, and rebuilds it wrong for a testnet DID: it takes the DID's fourth part for both the namespace and the method-specific id, so did:hid:testnet:<id> comes back as the document of did:hid:<id>:<id> (its id, controller and verification method ids are those of that other DID; the key is right). A mainnet DID, did:hid:<id>, comes back right. An unknown DID answers 200 with an empty didDocument and a null didDocumentMetadata, not 404. Needs READ_DID and costs credits.
 //
 // Corresponds with GET /api/v1/did/resolve/{did} (the `ResolveDID` operationId).
 func (c *Client) ResolveDID(ctx context.Context, did string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4743,7 +4740,7 @@ func (c *Client) ListPresentationTemplates(ctx context.Context, params *ListPres
 
 // CreatePresentationTemplateWithBody Create a presentation template.
 //
-// The name is stored in snake case and must be unique within the app. Presentation routes check neither permissions nor credits.
+// The name is re-cased before it is stored, by the server's @ToSnakeCase, which is not snake case: split on each single space, a piece equal to its own upper case (all capitals, digits, or the empty piece between two spaces) becomes "_" and the piece in lower case, other pieces stay, and the pieces are joined with nothing ("Alumni Credential Request" becomes AlumniCredentialRequest, "KYC check" _kyccheck). The re-cased name must be unique within the app. A blank name is a 400 ["name cannot be empty"], a name that is not a string a 500. Presentation routes check neither permissions nor credits.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4762,7 +4759,7 @@ func (c *Client) CreatePresentationTemplateWithBody(ctx context.Context, content
 
 // CreatePresentationTemplate Create a presentation template.
 //
-// The name is stored in snake case and must be unique within the app. Presentation routes check neither permissions nor credits.
+// The name is re-cased before it is stored, by the server's @ToSnakeCase, which is not snake case: split on each single space, a piece equal to its own upper case (all capitals, digits, or the empty piece between two spaces) becomes "_" and the piece in lower case, other pieces stay, and the pieces are joined with nothing ("Alumni Credential Request" becomes AlumniCredentialRequest, "KYC check" _kyccheck). The re-cased name must be unique within the app. A blank name is a 400 ["name cannot be empty"], a name that is not a string a 500. Presentation routes check neither permissions nor credits.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4815,7 +4812,7 @@ func (c *Client) GetPresentationTemplate(ctx context.Context, id string, reqEdit
 
 // UpdatePresentationTemplateWithBody Replace a presentation template.
 //
-// domain, name and query are all required. Answers 200 with the updated template; for an id that matches no template of the app the server answers 200 with an empty body, which the generated client reports as a 200 without JSON.
+// Every field is optional ({} is accepted); only the fields sent change, and the name is stored as sent (this route does not re-case it). Answers 200 with the updated template; for an id that matches no template of the app the server answers 200 with an empty body, which the generated client reports as a 200 without JSON.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4834,7 +4831,7 @@ func (c *Client) UpdatePresentationTemplateWithBody(ctx context.Context, id stri
 
 // UpdatePresentationTemplate Replace a presentation template.
 //
-// domain, name and query are all required. Answers 200 with the updated template; for an id that matches no template of the app the server answers 200 with an empty body, which the generated client reports as a 200 without JSON.
+// Every field is optional ({} is accepted); only the fields sent change, and the name is stored as sent (this route does not re-case it). Answers 200 with the updated template; for an id that matches no template of the app the server answers 200 with an empty body, which the generated client reports as a 200 without JSON.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6325,7 +6322,7 @@ type ClientWithResponsesInterface interface {
 
 	// IssueCredentialWithBodyWithResponse Issue a verifiable credential.
 	//
-	// Signs the credential with the issuer's stored key, registers its status on chain unless registerCredentialStatus is false, and stores it in the app's vault when persist is true. Needs WRITE_CREDENTIAL and costs credits.
+	// Signs the credential with the issuer's stored key, registers its status on chain unless registerCredentialStatus is false (with a fee grant, the registration is queued: updateCredentialStatus fails until it lands), and stores it in the app's vault when persist is true. The issuer DID must be on chain: the server resolves it at the issuer's first issue and caches that document for the life of its process, so an issue made before the DID landed keeps failing on that process. The document's @context is credentials/v1, then schemaContext, then the Ed25519-2020 suite's context; issuanceDate is 100 seconds before the issue, and expirationDate is read as JavaScript's Date reads it and written as YYYY-MM-DDTHH:MM:SSZ (UTC, whole seconds). Needs WRITE_CREDENTIAL and costs credits.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6334,7 +6331,7 @@ type ClientWithResponsesInterface interface {
 
 	// IssueCredentialWithResponse Issue a verifiable credential.
 	//
-	// Signs the credential with the issuer's stored key, registers its status on chain unless registerCredentialStatus is false, and stores it in the app's vault when persist is true. Needs WRITE_CREDENTIAL and costs credits.
+	// Signs the credential with the issuer's stored key, registers its status on chain unless registerCredentialStatus is false (with a fee grant, the registration is queued: updateCredentialStatus fails until it lands), and stores it in the app's vault when persist is true. The issuer DID must be on chain: the server resolves it at the issuer's first issue and caches that document for the life of its process, so an issue made before the DID landed keeps failing on that process. The document's @context is credentials/v1, then schemaContext, then the Ed25519-2020 suite's context; issuanceDate is 100 seconds before the issue, and expirationDate is read as JavaScript's Date reads it and written as YYYY-MM-DDTHH:MM:SSZ (UTC, whole seconds). Needs WRITE_CREDENTIAL and costs credits.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6343,7 +6340,7 @@ type ClientWithResponsesInterface interface {
 
 	// RegisterCredentialStatusWithBodyWithResponse Register a credential status on chain.
 	//
-	// For credentials issued with registerCredentialStatus false. When the app has a fee grant the transaction is queued and transactionHash is absent. Needs WRITE_CREDENTIAL and costs credits.
+	// For credentials issued with registerCredentialStatus false. When the app has a fee grant the transaction is queued and the answer is {}, whatever the chain will say. Needs WRITE_CREDENTIAL and costs credits.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6352,7 +6349,7 @@ type ClientWithResponsesInterface interface {
 
 	// RegisterCredentialStatusWithResponse Register a credential status on chain.
 	//
-	// For credentials issued with registerCredentialStatus false. When the app has a fee grant the transaction is queued and transactionHash is absent. Needs WRITE_CREDENTIAL and costs credits.
+	// For credentials issued with registerCredentialStatus false. When the app has a fee grant the transaction is queued and the answer is {}, whatever the chain will say. Needs WRITE_CREDENTIAL and costs credits.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6361,7 +6358,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateCredentialStatusWithBodyWithResponse Suspend, revoke or reinstate a credential.
 	//
-	// Writes the new status on chain and answers the status as the chain now holds it. A revoked credential cannot change again. Answers 200. This route checks no permission, but costs credits.
+	// Writes the new status on chain and answers the status as the chain holds it after the call. With a fee grant the change is queued, and the answer is the status from before the change; the chain may refuse the change later (a revoked credential, a status it has already), which only a record of non-zero status in getCredential's metadata.transactionStatus shows. A revoked credential cannot change again. Answers 200. This route checks no permission, but costs credits.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6370,7 +6367,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateCredentialStatusWithResponse Suspend, revoke or reinstate a credential.
 	//
-	// Writes the new status on chain and answers the status as the chain now holds it. A revoked credential cannot change again. Answers 200. This route checks no permission, but costs credits.
+	// Writes the new status on chain and answers the status as the chain holds it after the call. With a fee grant the change is queued, and the answer is the status from before the change; the chain may refuse the change later (a revoked credential, a status it has already), which only a record of non-zero status in getCredential's metadata.transactionStatus shows. A revoked credential cannot change again. Answers 200. This route checks no permission, but costs credits.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6379,7 +6376,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetCredentialWithResponse Get a credential's metadata, status and, if persisted, its document.
 	//
-	// credentialDocument is present only when the credential was issued with persist true and retrieveCredential is true; credentialStatus is present once its registration transaction succeeded. Needs READ_CREDENTIAL and costs credits.
+	// credentialDocument is present only when the credential was issued with persist true and retrieveCredential is true. credentialStatus, read from the chain, is present only once the server has recorded a successful transaction for the credential (metadata.transactionStatus lists those records, status 0 for success): with a fee grant, once the queued registration of its status has landed. Needs READ_CREDENTIAL and costs credits.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6397,7 +6394,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateDIDWithBodyWithResponse Update, rename or deactivate a registered DID.
 	//
-	// With didDocument, writes the new document on chain (deactivate true deactivates the DID instead); with name only, renames the DID. At least one of name and didDocument is required. Answers 200. Needs WRITE_DID and costs credits.
+	// With didDocument, writes the new document on chain (deactivate true deactivates the DID instead); with name only, renames the DID. At least one of name and didDocument is required. When no verification method of the document is X25519KeyAgreementKey2020 or X25519KeyAgreementKeyEIP5630, the server sets keyAgreement to [] first, and answers the document so changed. When the app has a fee grant, a new document or a deactivation with verificationMethodId is queued: the answer has no transactionHash, and the chain may still refuse the change later, unseen (one that changes nothing, one made before an earlier update landed). Answers 200. Needs WRITE_DID and costs credits.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6406,7 +6403,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateDIDWithResponse Update, rename or deactivate a registered DID.
 	//
-	// With didDocument, writes the new document on chain (deactivate true deactivates the DID instead); with name only, renames the DID. At least one of name and didDocument is required. Answers 200. Needs WRITE_DID and costs credits.
+	// With didDocument, writes the new document on chain (deactivate true deactivates the DID instead); with name only, renames the DID. At least one of name and didDocument is required. When no verification method of the document is X25519KeyAgreementKey2020 or X25519KeyAgreementKeyEIP5630, the server sets keyAgreement to [] first, and answers the document so changed. When the app has a fee grant, a new document or a deactivation with verificationMethodId is queued: the answer has no transactionHash, and the chain may still refuse the change later, unseen (one that changes nothing, one made before an earlier update landed). Answers 200. Needs WRITE_DID and costs credits.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6505,7 +6502,7 @@ type ClientWithResponsesInterface interface {
 
 	// RegisterDIDWithBodyWithResponse Register a DID on chain.
 	//
-	// With verificationMethodId, the server signs with the DID's stored key; with signInfos, the caller's signatures are used. When the app has a fee grant the transaction is queued and the answer says UNREGISTRED with an empty transactionHash. Needs WRITE_DID and costs credits.
+	// With verificationMethodId, the server signs with the DID's stored key; with signInfos, the caller's signatures are used. When the app has a fee grant (an app with credits has one) a registration with verificationMethodId is queued: the answer says UNREGISTRED with transactionHash "", the DID is on chain seconds later (poll resolveDID until didDocumentMetadata is set), and the server's own record stays UNREGISTRED, so registering again is queued again rather than refused. A registration with signInfos and no verificationMethodId is never queued; for a DID that createDID made, it puts the DID on chain and then answers 500 (the server's insert of the DID's record is a duplicate key). Needs WRITE_DID and costs credits.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6514,7 +6511,7 @@ type ClientWithResponsesInterface interface {
 
 	// RegisterDIDWithResponse Register a DID on chain.
 	//
-	// With verificationMethodId, the server signs with the DID's stored key; with signInfos, the caller's signatures are used. When the app has a fee grant the transaction is queued and the answer says UNREGISTRED with an empty transactionHash. Needs WRITE_DID and costs credits.
+	// With verificationMethodId, the server signs with the DID's stored key; with signInfos, the caller's signatures are used. When the app has a fee grant (an app with credits has one) a registration with verificationMethodId is queued: the answer says UNREGISTRED with transactionHash "", the DID is on chain seconds later (poll resolveDID until didDocumentMetadata is set), and the server's own record stays UNREGISTRED, so registering again is queued again rather than refused. A registration with signInfos and no verificationMethodId is never queued; for a DID that createDID made, it puts the DID on chain and then answers 500 (the server's insert of the DID's record is a duplicate key). Needs WRITE_DID and costs credits.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6541,7 +6538,7 @@ type ClientWithResponsesInterface interface {
 
 	// ResolveDIDWithResponse Resolve a DID to its document.
 	//
-	// Resolves from the chain; for an app's own DID that is not registered yet, the server rebuilds the document and answers didDocumentMetadata null. An unknown DID answers 200 with an empty didDocument and a null didDocumentMetadata, not 404. Needs READ_DID and costs credits.
+	// Resolves from the chain; a DID on chain answers its document and didDocumentMetadata {created, updated, deactivated, versionId}. For an app's own DID that is not on chain yet (created, or registered in a queued transaction that has not landed) the server rebuilds the document and answers didDocumentMetadata null, and rebuilds it wrong for a testnet DID: it takes the DID's fourth part for both the namespace and the method-specific id, so did:hid:testnet:<id> comes back as the document of did:hid:<id>:<id> (its id, controller and verification method ids are those of that other DID; the key is right). A mainnet DID, did:hid:<id>, comes back right. An unknown DID answers 200 with an empty didDocument and a null didDocumentMetadata, not 404. Needs READ_DID and costs credits.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6595,7 +6592,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreatePresentationTemplateWithBodyWithResponse Create a presentation template.
 	//
-	// The name is stored in snake case and must be unique within the app. Presentation routes check neither permissions nor credits.
+	// The name is re-cased before it is stored, by the server's @ToSnakeCase, which is not snake case: split on each single space, a piece equal to its own upper case (all capitals, digits, or the empty piece between two spaces) becomes "_" and the piece in lower case, other pieces stay, and the pieces are joined with nothing ("Alumni Credential Request" becomes AlumniCredentialRequest, "KYC check" _kyccheck). The re-cased name must be unique within the app. A blank name is a 400 ["name cannot be empty"], a name that is not a string a 500. Presentation routes check neither permissions nor credits.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6604,7 +6601,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreatePresentationTemplateWithResponse Create a presentation template.
 	//
-	// The name is stored in snake case and must be unique within the app. Presentation routes check neither permissions nor credits.
+	// The name is re-cased before it is stored, by the server's @ToSnakeCase, which is not snake case: split on each single space, a piece equal to its own upper case (all capitals, digits, or the empty piece between two spaces) becomes "_" and the piece in lower case, other pieces stay, and the pieces are joined with nothing ("Alumni Credential Request" becomes AlumniCredentialRequest, "KYC check" _kyccheck). The re-cased name must be unique within the app. A blank name is a 400 ["name cannot be empty"], a name that is not a string a 500. Presentation routes check neither permissions nor credits.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6631,7 +6628,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdatePresentationTemplateWithBodyWithResponse Replace a presentation template.
 	//
-	// domain, name and query are all required. Answers 200 with the updated template; for an id that matches no template of the app the server answers 200 with an empty body, which the generated client reports as a 200 without JSON.
+	// Every field is optional ({} is accepted); only the fields sent change, and the name is stored as sent (this route does not re-case it). Answers 200 with the updated template; for an id that matches no template of the app the server answers 200 with an empty body, which the generated client reports as a 200 without JSON.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6640,7 +6637,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdatePresentationTemplateWithResponse Replace a presentation template.
 	//
-	// domain, name and query are all required. Answers 200 with the updated template; for an id that matches no template of the app the server answers 200 with an empty body, which the generated client reports as a 200 without JSON.
+	// Every field is optional ({} is accepted); only the fields sent change, and the name is stored as sent (this route does not re-case it). Answers 200 with the updated template; for an id that matches no template of the app the server answers 200 with an empty body, which the generated client reports as a 200 without JSON.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8575,7 +8572,7 @@ func (c *ClientWithResponses) ListCredentialsWithResponse(ctx context.Context, p
 
 // IssueCredentialWithBodyWithResponse Issue a verifiable credential.
 //
-// Signs the credential with the issuer's stored key, registers its status on chain unless registerCredentialStatus is false, and stores it in the app's vault when persist is true. Needs WRITE_CREDENTIAL and costs credits.
+// Signs the credential with the issuer's stored key, registers its status on chain unless registerCredentialStatus is false (with a fee grant, the registration is queued: updateCredentialStatus fails until it lands), and stores it in the app's vault when persist is true. The issuer DID must be on chain: the server resolves it at the issuer's first issue and caches that document for the life of its process, so an issue made before the DID landed keeps failing on that process. The document's @context is credentials/v1, then schemaContext, then the Ed25519-2020 suite's context; issuanceDate is 100 seconds before the issue, and expirationDate is read as JavaScript's Date reads it and written as YYYY-MM-DDTHH:MM:SSZ (UTC, whole seconds). Needs WRITE_CREDENTIAL and costs credits.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -8590,7 +8587,7 @@ func (c *ClientWithResponses) IssueCredentialWithBodyWithResponse(ctx context.Co
 
 // IssueCredentialWithResponse Issue a verifiable credential.
 //
-// Signs the credential with the issuer's stored key, registers its status on chain unless registerCredentialStatus is false, and stores it in the app's vault when persist is true. Needs WRITE_CREDENTIAL and costs credits.
+// Signs the credential with the issuer's stored key, registers its status on chain unless registerCredentialStatus is false (with a fee grant, the registration is queued: updateCredentialStatus fails until it lands), and stores it in the app's vault when persist is true. The issuer DID must be on chain: the server resolves it at the issuer's first issue and caches that document for the life of its process, so an issue made before the DID landed keeps failing on that process. The document's @context is credentials/v1, then schemaContext, then the Ed25519-2020 suite's context; issuanceDate is 100 seconds before the issue, and expirationDate is read as JavaScript's Date reads it and written as YYYY-MM-DDTHH:MM:SSZ (UTC, whole seconds). Needs WRITE_CREDENTIAL and costs credits.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -8605,7 +8602,7 @@ func (c *ClientWithResponses) IssueCredentialWithResponse(ctx context.Context, b
 
 // RegisterCredentialStatusWithBodyWithResponse Register a credential status on chain.
 //
-// For credentials issued with registerCredentialStatus false. When the app has a fee grant the transaction is queued and transactionHash is absent. Needs WRITE_CREDENTIAL and costs credits.
+// For credentials issued with registerCredentialStatus false. When the app has a fee grant the transaction is queued and the answer is {}, whatever the chain will say. Needs WRITE_CREDENTIAL and costs credits.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -8620,7 +8617,7 @@ func (c *ClientWithResponses) RegisterCredentialStatusWithBodyWithResponse(ctx c
 
 // RegisterCredentialStatusWithResponse Register a credential status on chain.
 //
-// For credentials issued with registerCredentialStatus false. When the app has a fee grant the transaction is queued and transactionHash is absent. Needs WRITE_CREDENTIAL and costs credits.
+// For credentials issued with registerCredentialStatus false. When the app has a fee grant the transaction is queued and the answer is {}, whatever the chain will say. Needs WRITE_CREDENTIAL and costs credits.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -8635,7 +8632,7 @@ func (c *ClientWithResponses) RegisterCredentialStatusWithResponse(ctx context.C
 
 // UpdateCredentialStatusWithBodyWithResponse Suspend, revoke or reinstate a credential.
 //
-// Writes the new status on chain and answers the status as the chain now holds it. A revoked credential cannot change again. Answers 200. This route checks no permission, but costs credits.
+// Writes the new status on chain and answers the status as the chain holds it after the call. With a fee grant the change is queued, and the answer is the status from before the change; the chain may refuse the change later (a revoked credential, a status it has already), which only a record of non-zero status in getCredential's metadata.transactionStatus shows. A revoked credential cannot change again. Answers 200. This route checks no permission, but costs credits.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -8650,7 +8647,7 @@ func (c *ClientWithResponses) UpdateCredentialStatusWithBodyWithResponse(ctx con
 
 // UpdateCredentialStatusWithResponse Suspend, revoke or reinstate a credential.
 //
-// Writes the new status on chain and answers the status as the chain now holds it. A revoked credential cannot change again. Answers 200. This route checks no permission, but costs credits.
+// Writes the new status on chain and answers the status as the chain holds it after the call. With a fee grant the change is queued, and the answer is the status from before the change; the chain may refuse the change later (a revoked credential, a status it has already), which only a record of non-zero status in getCredential's metadata.transactionStatus shows. A revoked credential cannot change again. Answers 200. This route checks no permission, but costs credits.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -8665,7 +8662,7 @@ func (c *ClientWithResponses) UpdateCredentialStatusWithResponse(ctx context.Con
 
 // GetCredentialWithResponse Get a credential's metadata, status and, if persisted, its document.
 //
-// credentialDocument is present only when the credential was issued with persist true and retrieveCredential is true; credentialStatus is present once its registration transaction succeeded. Needs READ_CREDENTIAL and costs credits.
+// credentialDocument is present only when the credential was issued with persist true and retrieveCredential is true. credentialStatus, read from the chain, is present only once the server has recorded a successful transaction for the credential (metadata.transactionStatus lists those records, status 0 for success): with a fee grant, once the queued registration of its status has landed. Needs READ_CREDENTIAL and costs credits.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -8695,7 +8692,7 @@ func (c *ClientWithResponses) ListDIDsWithResponse(ctx context.Context, params *
 
 // UpdateDIDWithBodyWithResponse Update, rename or deactivate a registered DID.
 //
-// With didDocument, writes the new document on chain (deactivate true deactivates the DID instead); with name only, renames the DID. At least one of name and didDocument is required. Answers 200. Needs WRITE_DID and costs credits.
+// With didDocument, writes the new document on chain (deactivate true deactivates the DID instead); with name only, renames the DID. At least one of name and didDocument is required. When no verification method of the document is X25519KeyAgreementKey2020 or X25519KeyAgreementKeyEIP5630, the server sets keyAgreement to [] first, and answers the document so changed. When the app has a fee grant, a new document or a deactivation with verificationMethodId is queued: the answer has no transactionHash, and the chain may still refuse the change later, unseen (one that changes nothing, one made before an earlier update landed). Answers 200. Needs WRITE_DID and costs credits.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -8710,7 +8707,7 @@ func (c *ClientWithResponses) UpdateDIDWithBodyWithResponse(ctx context.Context,
 
 // UpdateDIDWithResponse Update, rename or deactivate a registered DID.
 //
-// With didDocument, writes the new document on chain (deactivate true deactivates the DID instead); with name only, renames the DID. At least one of name and didDocument is required. Answers 200. Needs WRITE_DID and costs credits.
+// With didDocument, writes the new document on chain (deactivate true deactivates the DID instead); with name only, renames the DID. At least one of name and didDocument is required. When no verification method of the document is X25519KeyAgreementKey2020 or X25519KeyAgreementKeyEIP5630, the server sets keyAgreement to [] first, and answers the document so changed. When the app has a fee grant, a new document or a deactivation with verificationMethodId is queued: the answer has no transactionHash, and the chain may still refuse the change later, unseen (one that changes nothing, one made before an earlier update landed). Answers 200. Needs WRITE_DID and costs credits.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -8875,7 +8872,7 @@ func (c *ClientWithResponses) CreateDIDWithResponse(ctx context.Context, body Cr
 
 // RegisterDIDWithBodyWithResponse Register a DID on chain.
 //
-// With verificationMethodId, the server signs with the DID's stored key; with signInfos, the caller's signatures are used. When the app has a fee grant the transaction is queued and the answer says UNREGISTRED with an empty transactionHash. Needs WRITE_DID and costs credits.
+// With verificationMethodId, the server signs with the DID's stored key; with signInfos, the caller's signatures are used. When the app has a fee grant (an app with credits has one) a registration with verificationMethodId is queued: the answer says UNREGISTRED with transactionHash "", the DID is on chain seconds later (poll resolveDID until didDocumentMetadata is set), and the server's own record stays UNREGISTRED, so registering again is queued again rather than refused. A registration with signInfos and no verificationMethodId is never queued; for a DID that createDID made, it puts the DID on chain and then answers 500 (the server's insert of the DID's record is a duplicate key). Needs WRITE_DID and costs credits.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -8890,7 +8887,7 @@ func (c *ClientWithResponses) RegisterDIDWithBodyWithResponse(ctx context.Contex
 
 // RegisterDIDWithResponse Register a DID on chain.
 //
-// With verificationMethodId, the server signs with the DID's stored key; with signInfos, the caller's signatures are used. When the app has a fee grant the transaction is queued and the answer says UNREGISTRED with an empty transactionHash. Needs WRITE_DID and costs credits.
+// With verificationMethodId, the server signs with the DID's stored key; with signInfos, the caller's signatures are used. When the app has a fee grant (an app with credits has one) a registration with verificationMethodId is queued: the answer says UNREGISTRED with transactionHash "", the DID is on chain seconds later (poll resolveDID until didDocumentMetadata is set), and the server's own record stays UNREGISTRED, so registering again is queued again rather than refused. A registration with signInfos and no verificationMethodId is never queued; for a DID that createDID made, it puts the DID on chain and then answers 500 (the server's insert of the DID's record is a duplicate key). Needs WRITE_DID and costs credits.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -8935,7 +8932,7 @@ func (c *ClientWithResponses) RegisterDIDV2WithResponse(ctx context.Context, bod
 
 // ResolveDIDWithResponse Resolve a DID to its document.
 //
-// Resolves from the chain; for an app's own DID that is not registered yet, the server rebuilds the document and answers didDocumentMetadata null. An unknown DID answers 200 with an empty didDocument and a null didDocumentMetadata, not 404. Needs READ_DID and costs credits.
+// Resolves from the chain; a DID on chain answers its document and didDocumentMetadata {created, updated, deactivated, versionId}. For an app's own DID that is not on chain yet (created, or registered in a queued transaction that has not landed) the server rebuilds the document and answers didDocumentMetadata null, and rebuilds it wrong for a testnet DID: it takes the DID's fourth part for both the namespace and the method-specific id, so did:hid:testnet:<id> comes back as the document of did:hid:<id>:<id> (its id, controller and verification method ids are those of that other DID; the key is right). A mainnet DID, did:hid:<id>, comes back right. An unknown DID answers 200 with an empty didDocument and a null didDocumentMetadata, not 404. Needs READ_DID and costs credits.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -9025,7 +9022,7 @@ func (c *ClientWithResponses) ListPresentationTemplatesWithResponse(ctx context.
 
 // CreatePresentationTemplateWithBodyWithResponse Create a presentation template.
 //
-// The name is stored in snake case and must be unique within the app. Presentation routes check neither permissions nor credits.
+// The name is re-cased before it is stored, by the server's @ToSnakeCase, which is not snake case: split on each single space, a piece equal to its own upper case (all capitals, digits, or the empty piece between two spaces) becomes "_" and the piece in lower case, other pieces stay, and the pieces are joined with nothing ("Alumni Credential Request" becomes AlumniCredentialRequest, "KYC check" _kyccheck). The re-cased name must be unique within the app. A blank name is a 400 ["name cannot be empty"], a name that is not a string a 500. Presentation routes check neither permissions nor credits.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -9040,7 +9037,7 @@ func (c *ClientWithResponses) CreatePresentationTemplateWithBodyWithResponse(ctx
 
 // CreatePresentationTemplateWithResponse Create a presentation template.
 //
-// The name is stored in snake case and must be unique within the app. Presentation routes check neither permissions nor credits.
+// The name is re-cased before it is stored, by the server's @ToSnakeCase, which is not snake case: split on each single space, a piece equal to its own upper case (all capitals, digits, or the empty piece between two spaces) becomes "_" and the piece in lower case, other pieces stay, and the pieces are joined with nothing ("Alumni Credential Request" becomes AlumniCredentialRequest, "KYC check" _kyccheck). The re-cased name must be unique within the app. A blank name is a 400 ["name cannot be empty"], a name that is not a string a 500. Presentation routes check neither permissions nor credits.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -9085,7 +9082,7 @@ func (c *ClientWithResponses) GetPresentationTemplateWithResponse(ctx context.Co
 
 // UpdatePresentationTemplateWithBodyWithResponse Replace a presentation template.
 //
-// domain, name and query are all required. Answers 200 with the updated template; for an id that matches no template of the app the server answers 200 with an empty body, which the generated client reports as a 200 without JSON.
+// Every field is optional ({} is accepted); only the fields sent change, and the name is stored as sent (this route does not re-case it). Answers 200 with the updated template; for an id that matches no template of the app the server answers 200 with an empty body, which the generated client reports as a 200 without JSON.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -9100,7 +9097,7 @@ func (c *ClientWithResponses) UpdatePresentationTemplateWithBodyWithResponse(ctx
 
 // UpdatePresentationTemplateWithResponse Replace a presentation template.
 //
-// domain, name and query are all required. Answers 200 with the updated template; for an id that matches no template of the app the server answers 200 with an empty body, which the generated client reports as a 200 without JSON.
+// Every field is optional ({} is accepted); only the fields sent change, and the name is stored as sent (this route does not re-case it). Answers 200 with the updated template; for an id that matches no template of the app the server answers 200 with an empty body, which the generated client reports as a 200 without JSON.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -61,6 +61,7 @@ func TestContract(t *testing.T) {
 		opts       entityauthtest.Options
 		faults     []entityauthtest.Fault
 		before     int // requests sent first (to reach the rate limit, or to create the session)
+		setup      func(*entityauthtest.Server)
 		req        tokenRequest
 		wantStatus int
 		// wantReqValid says whether the request itself conforms to the spec:
@@ -83,6 +84,8 @@ func TestContract(t *testing.T) {
 		{name: "401 missing key", req: tokenRequest{key: strp("<absent>")}, wantStatus: 401},
 		{name: "401 wrong key", req: tokenRequest{key: strp("wrong")}, wantStatus: 401, wantReqValid: true},
 		{name: "401 legacy string message", opts: entityauthtest.Options{LegacyErrors: true}, req: tokenRequest{key: strp("wrong")}, wantStatus: 401, wantReqValid: true},
+		{name: "401 admin user not found", setup: (*entityauthtest.Server).DeleteOwner, wantStatus: 401, wantReqValid: true},
+		{name: "400 invalid service ID", opts: entityauthtest.Options{UnknownService: true}, wantStatus: 400, wantReqValid: true},
 		{name: "429", opts: entityauthtest.Options{RateLimit: 1}, before: 1, wantStatus: 429, wantReqValid: true},
 		{name: "400 objects in message", faults: []entityauthtest.Fault{{Status: 400, JSON: map[string]any{"statusCode": 400, "message": []any{
 			map[string]any{"property": "namespace", "constraints": map[string]string{"isString": "namespace must be a string"}},
@@ -95,6 +98,9 @@ func TestContract(t *testing.T) {
 			s := entityauthtest.Start(t, tt.opts)
 			for range tt.before {
 				fetchToken(t, s, tokenRequest{})
+			}
+			if tt.setup != nil {
+				tt.setup(s)
 			}
 			s.Enqueue(entityauthtest.TokenEndpoint, tt.faults...)
 			req, body := exchange(t, s, tt.req)

@@ -118,6 +118,8 @@ func TestSSIContract(t *testing.T) {
 	router, doc := ssiRouter(t)
 	rec := &recorder{}
 	for _, scenario := range []func(*testing.T){TestSSILifecycle, TestSSIPagination, TestSSIAuthOrder, TestSSICredits, TestSSIPermissions, TestSSIValidation, TestSSIPresentations, TestSSIDIDTools,
+		TestSSIQueuedLifecycle, TestDisagreement3ResolveUnregisteredOwnDID, TestDisagreement4TemplateNameRecased, TestDisagreement5PartialTemplateUpdate,
+		TestDisagreement6RegisterBySignInfosOfCreatedDID, TestDisagreement7IssuedDocument, TestDisagreement8KeyTypes, TestDisagreement9UpdateDIDKeyAgreementAndNotFound,
 		TestSSIRegisterDIDV2, TestSSIIssueDIDJWT, TestSSICreatePresentation, TestSSIUsage} {
 		contractRecorder = rec
 		scenario(t)

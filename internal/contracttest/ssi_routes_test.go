@@ -49,65 +49,108 @@ func mustJSON(t *testing.T, v any) string {
 	return string(b)
 }
 
-// TestSSIRegisterDIDV2 registers a created DID with register/v2, then
-// sends the mistakes the real service refuses, with its texts.
+// TestSSIRegisterDIDV2 registers a created DID with register/v2, queued
+// as in production and at once in direct mode, then sends the mistakes that
+// the real service refuses, with its texts.
 func TestSSIRegisterDIDV2(t *testing.T) {
-	s := entityauthtest.Start(t, entityauthtest.Options{})
-	c := ssiClient(t, s)
-	tok := token(t, s, tokenRequest{})
-	d := createDID(t, c, "v2")
-	vm := d.Did + "#key-1"
-	doc := mustJSON(t, d.MetaData.DidDocument)
 	path := "/api/v1/did/register/v2"
+	body := func(doc, vm string) string {
+		return `{"didDocument":` + doc + `,"signInfos":[{"verification_method_id":"` + vm + `"}]}`
+	}
+	t.Run("queued", func(t *testing.T) {
+		s := entityauthtest.Start(t, entityauthtest.Options{ChainDelay: time.Hour})
+		c := ssiClient(t, s)
+		tok := token(t, s, tokenRequest{})
+		d := createDID(t, c, "v2")
+		vm := d.Did + "#key-1"
+		doc := mustJSON(t, d.MetaData.DidDocument)
 
-	wantAnswer(t, "no token", send(t, s, "", "POST", path, `{}`), 401, `"Please pass access token"`)
-	wantAnswer(t, "empty body", send(t, s, tok, "POST", path, `{}`), 400,
-		`["didDocument must be a non-empty object","each value in nested property didDocument must be either object or array","signInfos should not be empty","signInfos must be an array"]`)
-	wantAnswer(t, "empty signInfos", send(t, s, tok, "POST", path, `{"didDocument":`+doc+`,"signInfos":[]}`), 400, `"message":["signInfos should not be empty"]`)
-	wantAnswer(t, "bad sign info", send(t, s, tok, "POST", path, `{"didDocument":`+doc+`,"signInfos":[{"verification_method_id":"x","clientSpec":{"type":"x"}}, 7]}`), 400,
-		`["signInfos.0.verification_method_id contains an invalid verification method id","signInfos.0.signature must be a string","signInfos.0.signature should not be empty","signInfos.0.clientSpec.type must be one of the following values: eth-personalSign, cosmos-ADR036","signInfos.nested property signInfos must be either object or array"]`)
-	wantAnswer(t, "no sign info for key-1", send(t, s, tok, "POST", path, `{"didDocument":`+doc+`,"signInfos":[{"verification_method_id":"`+d.Did+`#key-2"}]}`), 400,
-		`"message":["Missing sign info for verification method: `+vm+`"]`)
+		before := s.CreditsUsed()
+		r, err := c.RegisterDIDV2WithResponse(t.Context(), ssiapi.RegisterDIDV2Request{DidDocument: d.MetaData.DidDocument, SignInfos: []ssiapi.RegisterV2SignInfo{{VerificationMethodId: vm}}})
+		if err != nil || r.JSON201 == nil {
+			t.Fatalf("registerDIDV2: %v %d %s", err, r.StatusCode(), r.Body)
+		}
+		if !strings.HasPrefix(string(r.Body), `{"name":"v2","did":"`+d.Did+`","registrationStatus":"UNREGISTRED","transactionHash":"",`) {
+			t.Errorf("queued registerDIDV2 = %s; want the name, the DID, UNREGISTRED and an empty hash, in the real order", r.Body)
+		}
+		if used := s.CreditsUsed() - before; used != 10 {
+			t.Errorf("registerDIDV2 cost %d credits; want 10 (POST 5, attestation 5)", used)
+		}
+		if n := s.QueuedTransactions(); n != 1 {
+			t.Errorf("QueuedTransactions = %d; want 1", n)
+		}
+		if res, _ := c.ResolveDIDWithResponse(t.Context(), d.Did); res.JSON200 == nil || res.JSON200.DidDocumentMetadata != nil {
+			t.Errorf("resolve before the chain caught up = %s; want no metadata", res.Body)
+		}
+		// The database row stays UNREGISTRED: registering again is queued again.
+		wantAnswer(t, "again, queued", send(t, s, tok, "POST", path, body(doc, vm)), 201, `"registrationStatus":"UNREGISTRED"`)
+		s.FlushChain()
+		res, _ := c.ResolveDIDWithResponse(t.Context(), d.Did)
+		if res.JSON200 == nil || res.JSON200.DidDocumentMetadata == nil || !hashPattern.MatchString(*res.JSON200.DidDocumentMetadata.VersionId) {
+			t.Errorf("resolve after FlushChain = %s; want metadata with a versionId", res.Body)
+		}
 
-	other := strings.ReplaceAll(doc, d.Did, "did:hid:testnet:z6MkNotTheAppsNotTheAppsNotTheApps")
-	wantAnswer(t, "another app's DID", send(t, s, tok, "POST", path, `{"didDocument":`+other+`,"signInfos":[{"verification_method_id":"did:hid:testnet:z6MkNotTheAppsNotTheAppsNotTheApps#key-1"}]}`), 404,
-		`"message":["did:hid:testnet:z6MkNotTheAppsNotTheAppsNotTheApps not found"]`)
-	ecdsa := strings.Replace(doc, `"Ed25519VerificationKey2020"`, `"EcdsaSecp256k1VerificationKey2019"`, 1)
-	wantAnswer(t, "ECDSA without signature", send(t, s, tok, "POST", path, `{"didDocument":`+ecdsa+`,"signInfos":[{"verification_method_id":"`+vm+`"}]}`), 400,
-		`"message":["signature must be passed for keyType:EcdsaSecp256k1VerificationKey2019"]`)
-	forged := strings.Replace(doc, `"publicKeyMultibase":"z`, `"publicKeyMultibase":"zX`, 1)
-	wantAnswer(t, "a key that is not the DID's", send(t, s, tok, "POST", path, `{"didDocument":`+forged+`,"signInfos":[{"verification_method_id":"`+vm+`"}]}`), 500, `invalid signature detected: `+vm+`"`)
-	noMethods := strings.Replace(doc, `"verificationMethod":`, `"verificationMethods":`, 1)
-	wantAnswer(t, "no verificationMethod", send(t, s, tok, "POST", path, `{"didDocument":`+noMethods+`,"signInfos":[{"verification_method_id":"`+vm+`"}]}`), 500, `"Cannot read properties of undefined (reading 'some')"`)
+		// A key that is not the DID's: queued all the same, refused by the chain, unseen.
+		other := createDID(t, c, "")
+		forged := strings.Replace(mustJSON(t, other.MetaData.DidDocument), `"publicKeyMultibase":"z`, `"publicKeyMultibase":"zX`, 1)
+		wantAnswer(t, "a key that is not the DID's", send(t, s, tok, "POST", path, body(forged, other.Did+"#key-1")), 201, `{"name":"","did":"`+other.Did+`","registrationStatus":"UNREGISTRED","transactionHash":""`)
+		s.FlushChain()
+		if res, _ := c.ResolveDIDWithResponse(t.Context(), other.Did); res.JSON200 == nil || res.JSON200.DidDocumentMetadata != nil {
+			t.Errorf("resolve after the chain refused the registration = %s; want no metadata", res.Body)
+		}
+		foreign := strings.ReplaceAll(doc, d.Did, "did:hid:testnet:z6MkNotTheAppsNotTheAppsNotTheApps")
+		wantAnswer(t, "another app's DID", send(t, s, tok, "POST", path, body(foreign, "did:hid:testnet:z6MkNotTheAppsNotTheAppsNotTheApps#key-1")), 404,
+			`"message":["did:hid:testnet:z6MkNotTheAppsNotTheAppsNotTheApps not found"]`)
+		x25519 := strings.ReplaceAll(foreign, `"Ed25519VerificationKey2020"`, `"X25519KeyAgreementKey2020"`)
+		wantAnswer(t, "another app's DID without an Ed25519 key", send(t, s, tok, "POST", path, body(x25519, "did:hid:testnet:z6MkNotTheAppsNotTheAppsNotTheApps#key-1")), 500,
+			`"Cannot read properties of null (reading 'kmsId')"`)
+	})
+	t.Run("direct", func(t *testing.T) {
+		s := entityauthtest.Start(t, entityauthtest.Options{DirectMode: true})
+		c := ssiClient(t, s)
+		tok := token(t, s, tokenRequest{})
+		d := createDID(t, c, "v2")
+		vm := d.Did + "#key-1"
+		doc := mustJSON(t, d.MetaData.DidDocument)
 
-	before := s.CreditsUsed()
-	r, err := c.RegisterDIDV2WithResponse(t.Context(), ssiapi.RegisterDIDV2Request{DidDocument: d.MetaData.DidDocument, SignInfos: []ssiapi.RegisterV2SignInfo{{VerificationMethodId: vm}}})
-	if err != nil || r.JSON201 == nil {
-		t.Fatalf("registerDIDV2: %v %d %s", err, r.StatusCode(), r.Body)
-	}
-	got := r.JSON201
-	if got.Name != "v2" || got.Did != d.Did || got.RegistrationStatus != ssiapi.RegistrationStatusCompleted || !hashPattern.MatchString(got.TransactionHash) {
-		t.Errorf("registerDIDV2 = %s; want name v2, the DID, COMPLETED and a hash", r.Body)
-	}
-	if !strings.HasPrefix(string(r.Body), `{"name":"v2","did":`) {
-		t.Errorf("registerDIDV2 body = %s; want the keys in the real order", r.Body)
-	}
-	if used := s.CreditsUsed() - before; used != 10 {
-		t.Errorf("registerDIDV2 cost %d credits; want 10 (POST 5, attestation 5)", used)
-	}
-	res, _ := c.ResolveDIDWithResponse(t.Context(), d.Did)
-	if res.JSON200 == nil || res.JSON200.DidDocumentMetadata == nil || *res.JSON200.DidDocumentMetadata.VersionId != got.TransactionHash {
-		t.Errorf("resolve after registerDIDV2 = %s; want metadata with versionId %s", res.Body, got.TransactionHash)
-	}
-	wantAnswer(t, "again", send(t, s, tok, "POST", path, `{"didDocument":`+doc+`,"signInfos":[{"verification_method_id":"`+vm+`"}]}`), 400, `"message":["`+d.Did+` already registered"]`)
+		wantAnswer(t, "no token", send(t, s, "", "POST", path, `{}`), 401, `"Please pass access token"`)
+		wantAnswer(t, "empty body", send(t, s, tok, "POST", path, `{}`), 400,
+			`["didDocument must be a non-empty object","each value in nested property didDocument must be either object or array","signInfos should not be empty","signInfos must be an array"]`)
+		wantAnswer(t, "empty signInfos", send(t, s, tok, "POST", path, `{"didDocument":`+doc+`,"signInfos":[]}`), 400, `"message":["signInfos should not be empty"]`)
+		wantAnswer(t, "bad sign info", send(t, s, tok, "POST", path, `{"didDocument":`+doc+`,"signInfos":[{"verification_method_id":"x","clientSpec":{"type":"x"}}, 7]}`), 400,
+			`["signInfos.0.verification_method_id contains an invalid verification method id","signInfos.0.signature must be a string","signInfos.0.signature should not be empty","signInfos.0.clientSpec.type must be one of the following values: eth-personalSign, cosmos-ADR036","signInfos.nested property signInfos must be either object or array"]`)
+		wantAnswer(t, "no sign info for key-1", send(t, s, tok, "POST", path, body(doc, d.Did+"#key-2")), 400,
+			`"message":["Missing sign info for verification method: `+vm+`"]`)
+		ecdsa := strings.Replace(doc, `"Ed25519VerificationKey2020"`, `"EcdsaSecp256k1VerificationKey2019"`, 1)
+		wantAnswer(t, "ECDSA without signature", send(t, s, tok, "POST", path, body(ecdsa, vm)), 400,
+			`"message":["signature must be passed for keyType:EcdsaSecp256k1VerificationKey2019"]`)
+		forged := strings.Replace(doc, `"publicKeyMultibase":"z`, `"publicKeyMultibase":"zX`, 1)
+		wantAnswer(t, "a key that is not the DID's", send(t, s, tok, "POST", path, body(forged, vm)), 500, `invalid signature detected: `+vm+`"`)
+		noMethods := strings.Replace(doc, `"verificationMethod":`, `"verificationMethods":`, 1)
+		wantAnswer(t, "no verificationMethod", send(t, s, tok, "POST", path, body(noMethods, vm)), 500, `"Cannot read properties of undefined (reading 'some')"`)
 
-	unnamed := createDID(t, c, "")
-	r, _ = c.RegisterDIDV2WithResponse(t.Context(), ssiapi.RegisterDIDV2Request{DidDocument: unnamed.MetaData.DidDocument, SignInfos: []ssiapi.RegisterV2SignInfo{{VerificationMethodId: unnamed.Did + "#key-1"}}})
-	if r.JSON201 == nil || !strings.HasPrefix(string(r.Body), `{"name":"","did":`) {
-		t.Errorf("registerDIDV2 of a DID without a name = %d %s; want name \"\"", r.StatusCode(), r.Body)
-	}
-	s.SetCredits(false)
-	wantAnswer(t, "no credits", send(t, s, tok, "POST", path, `{}`), 400, `"No credits found or credit exhausted. Please contact the admin"`)
+		r, err := c.RegisterDIDV2WithResponse(t.Context(), ssiapi.RegisterDIDV2Request{DidDocument: d.MetaData.DidDocument, SignInfos: []ssiapi.RegisterV2SignInfo{{VerificationMethodId: vm}}})
+		if err != nil || r.JSON201 == nil {
+			t.Fatalf("registerDIDV2: %v %d %s", err, r.StatusCode(), r.Body)
+		}
+		got := r.JSON201
+		if got.Name != "v2" || got.Did != d.Did || got.RegistrationStatus != ssiapi.RegistrationStatusCompleted || !hashPattern.MatchString(got.TransactionHash) {
+			t.Errorf("registerDIDV2 = %s; want name v2, the DID, COMPLETED and a hash", r.Body)
+		}
+		res, _ := c.ResolveDIDWithResponse(t.Context(), d.Did)
+		if res.JSON200 == nil || res.JSON200.DidDocumentMetadata == nil || *res.JSON200.DidDocumentMetadata.VersionId != got.TransactionHash {
+			t.Errorf("resolve after registerDIDV2 = %s; want metadata with versionId %s", res.Body, got.TransactionHash)
+		}
+		wantAnswer(t, "again", send(t, s, tok, "POST", path, body(doc, vm)), 400, `"message":["`+d.Did+` already registered"]`)
+
+		unnamed := createDID(t, c, "")
+		r, _ = c.RegisterDIDV2WithResponse(t.Context(), ssiapi.RegisterDIDV2Request{DidDocument: unnamed.MetaData.DidDocument, SignInfos: []ssiapi.RegisterV2SignInfo{{VerificationMethodId: unnamed.Did + "#key-1"}}})
+		if r.JSON201 == nil || !strings.HasPrefix(string(r.Body), `{"name":"","did":`) {
+			t.Errorf("registerDIDV2 of a DID without a name = %d %s; want name \"\"", r.StatusCode(), r.Body)
+		}
+		s.SetCredits(false)
+		wantAnswer(t, "no credits", send(t, s, tok, "POST", path, `{}`), 400, `"No credits found or credit exhausted. Please contact the admin"`)
+	})
 }
 
 // decodeJWT splits a compact JWS and decodes its header and payload.
@@ -222,6 +265,7 @@ func TestSSICreatePresentation(t *testing.T) {
 	if r := registerDID(t, c, holder); r.JSON201 == nil {
 		t.Fatalf("register: %s", r.Body)
 	}
+	s.FlushChain() // the issuer and the holder must be on chain
 	vm := holder.Did + "#key-1"
 	iss, err := c.IssueCredentialWithResponse(t.Context(), ssiapi.IssueCredentialRequest{
 		SubjectDid: holder.Did, IssuerDid: holder.Did, VerificationMethodId: vm, SchemaContext: []string{"https://schema.org"},
@@ -319,7 +363,7 @@ func TestSSIUsage(t *testing.T) {
 		t.Errorf("getUsage without serviceId = %s; want no serviceId", u.Body)
 	}
 	now := time.Now()
-	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.Local)
+	first := time.Date(now.UTC().Year(), now.UTC().Month(), 1, 0, 0, 0, 0, time.UTC)
 	if u.JSON200.StartDate == nil || !u.JSON200.StartDate.Equal(first) || u.JSON200.EndDate == nil || now.Sub(*u.JSON200.EndDate) > time.Minute {
 		t.Errorf("dates = %v, %v; want %v and now", u.JSON200.StartDate, u.JSON200.EndDate, first)
 	}
