@@ -208,9 +208,8 @@ func usageDate(s string) (time.Time, bool) {
 	if month < 1 || month > 12 || day < 1 || day > 31 || hour > 24 || minute > 59 || sec > 59 {
 		return time.Time{}, false
 	}
-	loc := time.UTC
-	switch off := m[8]; {
-	case off != "" && off != "Z":
+	loc := time.UTC // also without an offset: the server's local time, as UTC
+	if off := m[8]; off != "" && off != "Z" {
 		h, _ := strconv.Atoi(off[1:3])
 		mi, _ := strconv.Atoi(off[4:6])
 		secs := h*3600 + mi*60
