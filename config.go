@@ -25,7 +25,9 @@ const (
 	// DefaultRefreshTimeout bounds one refresh, retries and waits included,
 	// when Config.RefreshTimeout is 0. It outlasts the real server's rate
 	// window ([ErrRateLimited]), so that a refresh that meets a full window
-	// probes until the window rolls over.
+	// probes until the window rolls over. A call through [Config.Client]
+	// whose context has no deadline waits as long for its token: give every
+	// call a deadline.
 	DefaultRefreshTimeout = 2 * time.Minute
 )
 

@@ -13,6 +13,15 @@ import (
 // the status sentinels below (reach them with [errors.Is]); every answer of
 // the token endpoint that is not 2xx also unwraps to an [*oauth2.RetrieveError]
 // and to an [*Error] (reach them with [errors.As]).
+//
+// These are the token service's errors. Through the client of
+// [Config.Client], they come back from the calls that need a token, such as
+// those of package [github.com/entity-studio-go/entityauth/ssi], wrapped in a
+// [*net/url.Error]: errors.Is and errors.As still reach them. Package ssi has
+// sentinels of the same names for the SSI API's answers (ssi.ErrUnauthorized
+// is the API refusing a token, ErrUnauthorized here the token service
+// refusing the key), and [github.com/entity-studio-go/entityauth/ssi.KindOf]
+// classifies the errors of both services, and of the network, in one switch.
 var (
 	// ErrMissingKey means that Config.APISecretKey is empty.
 	ErrMissingKey = errors.New("entityauth: missing API secret key")

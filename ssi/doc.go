@@ -41,6 +41,17 @@
 //
 // and [Client.WaitCredentialStatus] after issuing and after each status change.
 //
+// Give every call a context with a deadline: a call waits for the SSI API
+// for as long as its context lets it, and, while the token service limits the
+// rate, for a token up to entityauth.DefaultRefreshTimeout (2 minutes).
+//
+// A call's error is an [*Error] when the SSI API answered, matching this
+// package's sentinels; an error of package entityauth, wrapped, when the
+// client could not get a token (the token service refused the key, limited
+// the rate, or failed); or a network or context error. [KindOf] tells
+// temporary failures from the caller's mistakes and from configuration
+// errors across all three, for a handler's one switch.
+//
 // The examples walk a DID and a credential through their life (create,
 // register, wait, issue, wait, revoke, wait) against the fake in
 // [github.com/entity-studio-go/entityauth/entityauthtest], which queues as

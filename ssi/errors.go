@@ -14,6 +14,15 @@ import (
 
 // Sentinel errors. An [*Error] matches, with [errors.Is], every sentinel that
 // describes its answer; callers act on these rather than on message texts.
+//
+// These describe the SSI API's answers. A call can also fail before it
+// reaches the SSI API, while its client fetches a token: those errors are the
+// token service's, from package [github.com/entity-studio-go/entityauth]
+// (entityauth.ErrUnauthorized for a refused key, entityauth.ErrRateLimited,
+// entityauth.ErrServer, …), wrapped in the call's error. Names shared by the
+// two families never match each other's errors: [ErrUnauthorized] and
+// [ErrServer] here are the SSI API's 401 and 5xx, not the token service's.
+// [KindOf] classifies both families and network failures together.
 var (
 	// ErrValidation means that the SSI API refused the request's body or query
 	// (400) for a reason other than credits or the grant type: a field is

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"net/http"
 	"strings"
 	"time"
 
@@ -300,4 +301,61 @@ func ExampleError() {
 	// true
 	// out of credits
 	// createDID 400 [No credits found or credit exhausted. Please contact the admin]
+}
+
+// A handler maps a call's error to its answer in one switch, whichever
+// service failed: the kind says who can fix it, and the sentinels refine it.
+func ExampleKindOf() {
+	srv := entityauthtest.NewServer(entityauthtest.Options{})
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c := exampleClient(ctx, srv)
+
+	status := func(err error) int {
+		switch ssi.KindOf(err) {
+		case ssi.KindNone:
+			return http.StatusOK
+		case ssi.KindInvalid: // the caller's request
+			switch {
+			case errors.Is(err, ssi.ErrNotFound):
+				return http.StatusNotFound
+			case errors.Is(err, ssi.ErrConflict):
+				return http.StatusConflict
+			}
+			return http.StatusBadRequest
+		case ssi.KindTemporary: // try again later
+			return http.StatusServiceUnavailable
+		case ssi.KindCanceled: // the client went away
+			return 499
+		default: // KindConfig, KindUnknown: the operator must look
+			return http.StatusInternalServerError
+		}
+	}
+
+	_, err := c.GetCredential(ctx, "vc:hid:testnet:z6MkUnknown", false)
+	fmt.Println(ssi.KindOf(err), status(err))
+
+	srv.Enqueue(entityauthtest.APIEndpoint, entityauthtest.InternalServerError())
+	_, err = c.ListDIDs(ctx, 0, 0)
+	fmt.Println(ssi.KindOf(err), status(err))
+
+	srv.SetCredits(false) // a 400 of the SSI API, but not the caller's mistake
+	_, err = c.CreateDID(ctx, ssiapi.CreateDIDRequest{Namespace: ssiapi.DIDNamespaceTestnet})
+	fmt.Println(ssi.KindOf(err), status(err))
+
+	// The token service's answers come back through the call, wrapped.
+	cfg := &entityauth.Config{APISecretKey: "wrong-key", BaseURL: srv.URL}
+	wrong, err := ssi.NewClient(srv.URL, cfg.Client(ctx))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	_, err = wrong.ListDIDs(ctx, 0, 0)
+	fmt.Println(ssi.KindOf(err), status(err), errors.Is(err, entityauth.ErrUnauthorized), errors.Is(err, ssi.ErrUnauthorized))
+	// Output:
+	// invalid 404
+	// temporary 503
+	// config 500
+	// config 500 true false
 }

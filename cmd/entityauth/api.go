@@ -40,9 +40,10 @@ func (c *cli) api(args []string) int {
 			"from the same encrypted cache as 'entityauth token' (see its -h), and the\n"+
 			"flags that choose it are the same. An answer of 401 costs one new token and\n"+
 			"one retry.\n\n"+
-			"PATH is relative to the SSI API's base URL (--api-url), with or without a\n"+
-			"leading slash, and may carry a query: api/v1/did?page=2. A full URL is accepted\n"+
-			"only under that base URL: the token goes to no other host.\n\n"+
+			"PATH is relative to the SSI API's root, /api/v1 under its base URL (--api-url),\n"+
+			"as in gh api: did, /did, api/v1/did and /api/v1/did are all GET /api/v1/did. It\n"+
+			"may carry a query: did?page=2. A full URL is accepted only under that base URL:\n"+
+			"the token goes to no other host.\n\n"+
 			"The method is GET, or POST with --data. --data is JSON, inline, from @FILE, or\n"+
 			"from standard input (-), sent as application/json; it must be valid JSON.\n"+
 			"--paginate (GET only) asks for page 1, 2, … with limit "+strconv.Itoa(ssi.PageSize)+" (unless PATH sets\n"+
@@ -53,8 +54,8 @@ func (c *cli) api(args []string) int {
 			fmt.Sprintf("standard error; exit %d, or %d for a 429, a 5xx or a network error (try again\n", exitFail, exitTempFail)+
 			"later). A body that holds the token sent or the key is printed with them\n"+
 			"replaced by "+redactedText+".\n\n"+
-			"  entityauth api /api/v1/did --paginate\n"+
-			"  entityauth api -d '{\"namespace\":\"testnet\"}' /api/v1/did/create")
+			"  entityauth api did --paginate\n"+
+			"  entityauth api -d '{\"namespace\":\"testnet\"}' did/create")
 	var method, data string
 	fs.StringVar(&method, "method", "", "HTTP `METHOD`: "+strings.Join(apiMethods, ", ")+"; default GET, or POST with --data")
 	alias(fs, "X", "method")
@@ -179,11 +180,24 @@ func resolvePath(base *url.URL, p string) (*url.URL, error) {
 		}
 		return ref, nil
 	}
+	// As gh api does, a path is relative to the API's root, base/api/v1;
+	// one that names the root itself (api/v1/did) is taken as it is.
+	root := base.Path
+	if !strings.HasSuffix(root, "/"+apiRoot) {
+		root += "/" + apiRoot
+	}
+	rel := strings.TrimPrefix(ref.Path, "/")
+	if rel == apiRoot || strings.HasPrefix(rel, apiRoot+"/") {
+		rel = strings.TrimPrefix(rel[len(apiRoot):], "/")
+	}
 	u := *base
-	u.Path = base.Path + "/" + strings.TrimPrefix(ref.Path, "/")
+	u.Path = root + "/" + rel
 	u.RawQuery = ref.RawQuery
 	return &u, nil
 }
+
+// apiRoot is the path of the SSI API's routes under its base URL.
+const apiRoot = "api/v1"
 
 // readData returns the request body of --data: the JSON itself, the file
 // after @, or standard input for -. It must be valid JSON.

@@ -259,6 +259,12 @@ func TestAPIOutput(t *testing.T) {
 		{"api", api.URL + "/api/v1/did/resolve/did:hid:testnet:z1"},
 		{"api", "--api-url", api.URL + "/prefix/", "/api/v1/status/ssi/1"},
 		{"api", "--api-url", api.URL + "/prefix", api.URL + "/prefix/api/v1/status/ssi/1"},
+		// Relative to the API's root, as in gh api.
+		{"api", "did/resolve/did:hid:testnet:z1"},
+		{"api", "/did/resolve/did:hid:testnet:z1"},
+		{"api", "--api-url", api.URL + "/prefix", "status/ssi/1"},
+		{"api", "--api-url", api.URL + "/api/v1/", "did/resolve/did:hid:testnet:z1"},
+		{"api", "--api-url", api.URL + "/api/v1", "/api/v1/did/resolve/did:hid:testnet:z1"},
 	} {
 		r := e.run("", args...)
 		r.want(t, 0, args...)
@@ -278,6 +284,9 @@ func TestAPIOutput(t *testing.T) {
 		"GET /api/v1/did/resolve/did:hid:testnet:z2",
 		"GET /api/v1/did/resolve/did:hid:testnet:z1", "GET /api/v1/did/resolve/did:hid:testnet:z1", "GET /api/v1/did/resolve/did:hid:testnet:z1",
 		"GET /prefix/api/v1/status/ssi/1", "GET /prefix/api/v1/status/ssi/1",
+		"GET /api/v1/did/resolve/did:hid:testnet:z1", "GET /api/v1/did/resolve/did:hid:testnet:z1",
+		"GET /prefix/api/v1/status/ssi/1",
+		"GET /api/v1/did/resolve/did:hid:testnet:z1", "GET /api/v1/did/resolve/did:hid:testnet:z1",
 	}
 	if !slices.Equal(paths, want) {
 		t.Errorf("requests = %q; want %q", paths, want)

@@ -4,7 +4,7 @@ import "strings"
 
 // usage prints the overview of the commands.
 func (c *cli) usage(w *output) {
-	w.printf("entityauth gets, caches and inspects Entity Studio access tokens.\n\nUsage:\n\n")
+	w.printf("entityauth gets, caches and inspects Entity Studio access tokens, calls the SSI API\nwith them, and serves a fake Entity Studio for tests.\n\nUsage:\n\n")
 	for _, cmd := range commands {
 		w.printf("  entityauth %-26s %s\n", strings.TrimSpace(cmd.name+" "+cmd.args), cmd.summary)
 	}

@@ -133,9 +133,12 @@ func TestHelp(t *testing.T) {
 	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}} {
 		r := e.run("", args...)
 		r.want(t, 0, args...)
-		for _, cmd := range []string{"token", "api", "inspect", "fake", "demo", "version", "help"} {
-			if !strings.Contains(r.stdout, "entityauth "+cmd) {
-				t.Errorf("entityauth %q: stdout lacks %q:\n%s", args, "entityauth "+cmd, r.stdout)
+		if len(commands) < 7 {
+			t.Errorf("%d commands; want token, api, inspect, fake, demo, version and help at least", len(commands))
+		}
+		for _, cmd := range commands { // every command, each on a line of its own
+			if line := "\n  entityauth " + cmd.name + " "; !strings.Contains(r.stdout, line) {
+				t.Errorf("entityauth %q: stdout lacks %q:\n%s", args, line, r.stdout)
 			}
 		}
 		if want := "75 temporary failure"; !strings.Contains(r.stdout, want) {
