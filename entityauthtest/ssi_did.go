@@ -245,7 +245,7 @@ func validateCreateDID(body jsObject) *jsonAnswer {
 // validateDIDDocument checks a DidDoc (src/did/dto/update-did.dto.ts) nested
 // under prop: when the object has errors of its own, NestJS reports those
 // instead of the parent's.
-func validateDIDDocument(v *violations, prop string, doc map[string]any, parentMsgs ...string) {
+func validateDIDDocument(v *violations, prop string, doc map[string]any, parentMsgs ...string) { //nolint:unparam // prop names the nested property; each DTO so far calls it didDocument
 	var child violations
 	if id := doc["id"]; !isString(id) {
 		child.add("%s.id must be a string", prop)
