@@ -19,7 +19,7 @@ APIDIFF_VERSION := v0.0.0-20261113113407-e3970619a1a4
 APIDIFF := $(CURDIR)/bin/apidiff-$(APIDIFF_VERSION)
 
 .DEFAULT_GOAL := help
-.PHONY: help generate check-generated api-diff api-diff-tools api-diff-test test lint tidy-check consumer-check vet bench bench-smoke fleet demo ci
+.PHONY: help generate check-generated api-diff api-diff-tools api-diff-test test lint tidy-check consumer-check vet bench bench-smoke bench-vc fleet demo ci
 
 help: ## List the targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -73,12 +73,15 @@ lint: $(GOLANGCI_LINT) ## Run the pinned golangci-lint, built into ./bin.
 tidy-check: ## Fail if go.mod or go.sum is not tidy.
 	$(GO) mod tidy -diff
 
-consumer-check: ## Fail if a module importing entityauth, entityauthtest, gen and ssi gets build tools or too many indirect requirements, or kin-openapi or go-redis in its go.sum.
+consumer-check: ## Fail if a module importing entityauth, entityauthtest, gen and ssi gets build tools, json-gold, too many indirect requirements, or kin-openapi or go-redis in its go.sum; and one importing vc more than 8.
 	.ci/consumer-check
 
 bench: SHELL := bash
 bench: ## Run the benchmarks (-benchmem -count=6) into bench.txt, which benchstat reads.
 	set -o pipefail; $(GO) test -run '^$$' -bench '$(BENCH)' $(BENCHFLAGS) ./... | tee $(BENCHOUT)
+
+bench-vc: ## Package vc's BenchmarkVerifyCredential beside the JS reference (node, bench/jsref), alternating; prints the ratio.
+	bench/vc-ratio.sh
 
 bench-smoke: ## Run every benchmark 100 times, to check that they still work.
 	$(GO) test -run '^$$' -bench . -benchtime=100x ./...
