@@ -102,6 +102,38 @@
 //     unique; PATCH takes any subset of the fields and stores the name as
 //     sent. Presentation requests are built from them and not stored, with
 //     times in epoch milliseconds.
+//   - registerDIDV2 wants a sign info for every verification method of the
+//     document ("Missing sign info for verification method: <id>"), signs
+//     the Ed25519 ones with the DID's stored key (the DID must be the app's,
+//     else 404 "<did> not found"), and answers as registerDID does, with the
+//     DID's name ("" without one) first.
+//   - issueDIDJWT signs an EdDSA JWT with the Ed25519 key of one of the
+//     app's DIDs, registered or not: header {"typ":"JWT","alg":"EdDSA"} (no
+//     kid), payload {iat, exp, ...claims, aud, iss} as did-jwt 8 writes it,
+//     the reserved claims (iss, sub, aud, iat, exp, nbf, jti) dropped, the
+//     claims' keys sorted (the real service keeps their order); ttlSeconds 60
+//     to 86400, and claims over 4000 characters of JSON are 400 ["Bad Request
+//     Exception"]. It costs 5 credits.
+//   - createPresentation wraps the credentials in a presentation (id
+//     vp:hid:testnet:z6Mk…, vc-js's keys and contexts) and signs it for
+//     authentication with the challenge and the domain, by the stored key of
+//     the method's DID. The holder resolves from the fake chain; one of the
+//     app's DIDs that is not on chain resolves to the document that the
+//     real service rebuilds, did:hid:<id>:<id>, so that its default method
+//     is not the app's: 404, as on the real service. The checks that vc-js
+//     makes of each credential are those of vc-js before 1.0 (Hypersign's
+//     fork is not mirrored: uncertain).
+//   - getUsage and getUsageDetail count a request log of their own, kept
+//     apart from [Server.Requests]: the DID and credential routes' requests
+//     that passed the token checks, errors included, their paths normalised
+//     as the real pipelines do and the presentation routes left out, with the
+//     prices of the real credit rules. The log keeps the latest 65,536
+//     requests (and 8 MiB of paths); the real one keeps every request. Dates
+//     are read as JavaScript's Date reads the ISO forms, the server's local
+//     time (the default start of the month, a date-time without an offset)
+//     taken as UTC, and one that is not a date is answered null, as on the
+//     real service; groups come in the order of their first request (the
+//     real order is the database's).
 //
 // # Queued transactions
 //
@@ -113,7 +145,8 @@
 //     later (default [DefaultChainDelay]). Its database row stays
 //     UNREGISTRED, as the real service leaves it: registering it again is
 //     queued again (and refused by the chain, unseen), and signDIDAuth
-//     without a didDocument keeps answering 400.
+//     without a didDocument keeps answering 400. registerDIDV2 answers and
+//     queues the same way (with the DID's name first).
 //   - updateDID with a document and a verificationMethodId answers 200
 //     without a transactionHash key; the chain takes the change later, or
 //     refuses it (unchanged document, another update landed first, a
@@ -187,7 +220,8 @@
 //     the status).
 //   - signDIDAuth signs any JSON-LD document in place (appending the suite's
 //     context when absent; challenge and domain for the authentication
-//     purpose): a presentation signed this way verifies with package vc.
+//     purpose): a presentation signed this way verifies with package vc, as
+//     does one that createPresentation makes and signs with the holder's key.
 //     registerDID's signInfos are checked as such proofs, with their created
 //     and the assertionMethod purpose.
 //   - verifyPresentation checks the proofs against the fake chain with the

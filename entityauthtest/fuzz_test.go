@@ -34,6 +34,11 @@ var fuzzRoutes = []struct{ method, path string }{
 	{http.MethodGet, "/api/v1/credential"},
 	{http.MethodGet, "/api/v1/credential/$VC"},
 	{http.MethodGet, "/api/v1/presentation/template"},
+	{http.MethodPost, "/api/v1/did/register/v2"},
+	{http.MethodPost, "/api/v1/did/auth/issue-jwt"},
+	{http.MethodPost, "/api/v1/presentation"},
+	{http.MethodGet, "/api/v1/usage"},
+	{http.MethodGet, "/api/v1/usage/detail"},
 }
 
 // fuzzApp is a fresh fake with an app that holds one registered DID, one
@@ -97,6 +102,20 @@ func newFuzzApp(t *testing.T) *fuzzApp {
 	return a
 }
 
+// queryOf makes b a request target's query as a client would send it: the
+// bytes that cannot appear in a URL (#, space, controls) percent-encoded.
+func queryOf(b []byte) string {
+	var q strings.Builder
+	for _, c := range b {
+		if c == '#' || c <= ' ' || c == 0x7f {
+			fmt.Fprintf(&q, "%%%02X", c)
+			continue
+		}
+		q.WriteByte(c)
+	}
+	return q.String()
+}
+
 // FuzzSSIRequest sends the fake's SSI routes any body (or, for the GETs,
 // any query) on behalf of an app with a DID, a credential and a template,
 // which $DID, $VM, $VC and $TMPL in the input name. Whatever it gets, the
@@ -121,6 +140,11 @@ func FuzzSSIRequest(f *testing.F) {
 		`issuerDid=$DID&page=1&limit=1`,
 		`retrieveCredential=true`,
 		`page=1e2&limit=0x10`,
+		`{"didDocument":{"id":"$DID","verificationMethod":[{"id":"$VM","type":"Ed25519VerificationKey2020"}]},"signInfos":[{"verification_method_id":"$VM"}]}`,
+		`{"issuer":{"did":"$DID","verificationMethodId":"$VM"},"audience":"a","claims":{"k":"v"},"ttlSeconds":60}`,
+		`{"credentialDocuments":[{"@context":["https://www.w3.org/2018/credentials/v1"],"type":["VerifiableCredential"],"issuer":"$DID","issuanceDate":"2024-01-01T00:00:00Z","credentialSubject":{}}],"holderDid":"$DID","challenge":"c","domain":"https://example.com"}`,
+		`startDate=2024-01-01&endDate=2030-01-01T00:00:00Z&serviceId=x`,
+		`startDate=garbage&startDate=2024`,
 	}
 	for i, body := range valid {
 		f.Add(uint8(i), []byte(body))
@@ -136,7 +160,7 @@ func FuzzSSIRequest(f *testing.F) {
 		body = []byte(fill.Replace(string(body)))
 		path := fill.Replace(r.path)
 		if r.method == http.MethodGet {
-			path += "?" + strings.NewReplacer("#", "%23", " ", "%20").Replace(string(body))
+			path += "?" + queryOf(body)
 		}
 		rec := a.serve(r.method, path, body)
 		if rec.Code < 200 || rec.Code > 599 {

@@ -246,7 +246,7 @@ func validateCreateDID(body jsObject) *jsonAnswer {
 // validateDIDDocument checks a DidDoc (src/did/dto/update-did.dto.ts) nested
 // under prop: when the object has errors of its own, NestJS reports those
 // instead of the parent's.
-func validateDIDDocument(v *violations, prop string, doc map[string]any, parentMsgs ...string) {
+func validateDIDDocument(v *violations, prop string, doc map[string]any, parentMsgs ...string) { //nolint:unparam // prop names the nested property; each DTO so far calls it didDocument
 	var child violations
 	if id := doc["id"]; !isString(id) {
 		child.add("%s.id must be a string", prop)
@@ -354,7 +354,8 @@ func (h *ssiHandler) RegisterDID(w http.ResponseWriter, r *http.Request) {
 }
 
 // registerBySignInfos registers with the caller's signatures: each must be
-// the fake's own proof value (see sign) over the document, by a key in it.
+// an Ed25519Signature2020 over the document by a key in it, with the
+// signInfo's created (see verifySignInfo), as signDIDAuth makes one.
 // This path is never queued. The real service then inserts a database row
 // for the DID (did.service.ts register): the DID that /did/create stored
 // already makes that a duplicate key, uncaught, so the answer is a 500

@@ -30,6 +30,7 @@ type ssiState struct {
 
 	pending     []chainTx                  // queued transactions, oldest first (ssi_chain.go)
 	issuerCache map[string]json.RawMessage // issuer documents as first resolved at issue, never refreshed
+	usage       usageLog                   // the request log that GET /usage counts (ssi_usage.go)
 }
 
 func newSSIState(opts Options) *ssiState {
@@ -201,6 +202,7 @@ func (h *ssiHandler) serve(w http.ResponseWriter, r *http.Request, op operation,
 		return
 	}
 	body := readBody(r)
+	s.logUsage(r, body)
 	s.mu.Lock()
 	s.settleLocked(time.Now()) // what landed since the last request
 	s.mu.Unlock()

@@ -57,6 +57,14 @@
 // [github.com/entity-studio-go/entityauth/entityauthtest], which queues as
 // production does.
 //
+// Beyond DIDs, credentials and presentation templates, a Client calls the
+// other routes that an API-key token may use: [Client.RegisterDIDV2] registers
+// with one sign info per verification method ([ServerSignInfos]),
+// [Client.IssueDIDJWT] returns an EdDSA JWT that one of the app's DIDs signs,
+// [Client.CreatePresentation] has a holder DID of the app sign a presentation,
+// and [Client.Usage] and [Client.UsageDetail] count the app's calls from the
+// service's request log. Each method's doc says what it costs in credits.
+//
 // The schema routes and POST /credential/verify are not offered: the SSI API
 // refuses them to tokens minted from an API key (403, "Permission denied:
 // Missing access rights").

@@ -301,3 +301,33 @@ func wantIs(t *testing.T, err, sentinel error, fragments ...string) {
 		}
 	}
 }
+
+// TestFakeCreatedPresentationVerifies: a presentation that the fake's
+// createPresentation (POST /api/v1/presentation) makes and signs with the
+// holder's key verifies with package vc, for its challenge and domain only.
+func TestFakeCreatedPresentationVerifies(t *testing.T) {
+	w := newFakeWorld(t)
+	raw, _ := w.issue(t, true)
+	var cred ssiapi.VerifiableCredential
+	if err := json.Unmarshal(raw, &cred); err != nil {
+		t.Fatal(err)
+	}
+	vp, err := w.c.CreatePresentation(t.Context(), ssiapi.NewPresentation{CredentialDocuments: []ssiapi.VerifiableCredential{cred}, HolderDid: w.holder, Challenge: "n1", Domain: "https://verifier.example"})
+	if err != nil {
+		t.Fatalf("CreatePresentation: %v", err)
+	}
+	b, err := json.Marshal(vp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := w.v.VerifyPresentation(t.Context(), b, vc.PresentationOptions{Challenge: "n1", Domain: "https://verifier.example"})
+	if err != nil {
+		t.Fatalf("VerifyPresentation of the created presentation: %v; want valid", err)
+	}
+	if res.Holder != w.holder || len(res.Credentials) != 1 || res.Credentials[0].Status != vc.StatusLive {
+		t.Errorf("result = holder %s, %d credentials; want %s and one live credential", res.Holder, len(res.Credentials), w.holder)
+	}
+	if _, err := w.v.VerifyPresentation(t.Context(), b, vc.PresentationOptions{Challenge: "n2"}); !errors.Is(err, vc.ErrChallenge) {
+		t.Errorf("another challenge: %v; want ErrChallenge", err)
+	}
+}

@@ -40,6 +40,9 @@ type ServerInterface interface {
 	// AddVerificationMethod Add a verification method to a DID document.
 	// (POST /api/v1/did/addVerificationMethod)
 	AddVerificationMethod(w http.ResponseWriter, r *http.Request)
+	// IssueDIDJWT Issue a JWT signed by one of the app's DIDs.
+	// (POST /api/v1/did/auth/issue-jwt)
+	IssueDIDJWT(w http.ResponseWriter, r *http.Request)
 	// SignDIDAuth Sign a DID document with one of the app's DIDs.
 	// (POST /api/v1/did/auth/sign)
 	SignDIDAuth(w http.ResponseWriter, r *http.Request)
@@ -52,9 +55,15 @@ type ServerInterface interface {
 	// RegisterDID Register a DID on chain.
 	// (POST /api/v1/did/register)
 	RegisterDID(w http.ResponseWriter, r *http.Request)
+	// RegisterDIDV2 Register a DID on chain, one sign info per verification method.
+	// (POST /api/v1/did/register/v2)
+	RegisterDIDV2(w http.ResponseWriter, r *http.Request)
 	// ResolveDID Resolve a DID to its document.
 	// (GET /api/v1/did/resolve/{did})
 	ResolveDID(w http.ResponseWriter, r *http.Request, did string)
+	// CreatePresentation Sign a verifiable presentation with a holder DID of the app.
+	// (POST /api/v1/presentation)
+	CreatePresentation(w http.ResponseWriter, r *http.Request)
 	// CreatePresentationRequest Create a presentation request from a template.
 	// (POST /api/v1/presentation/request)
 	CreatePresentationRequest(w http.ResponseWriter, r *http.Request)
@@ -82,6 +91,12 @@ type ServerInterface interface {
 	// GetTransactionStatus List what one transaction registered.
 	// (GET /api/v1/status/transaction/{hash})
 	GetTransactionStatus(w http.ResponseWriter, r *http.Request, hash string, params GetTransactionStatusParams)
+	// GetUsage Count the API calls between two dates, by path and method, with their prices.
+	// (GET /api/v1/usage)
+	GetUsage(w http.ResponseWriter, r *http.Request, params GetUsageParams)
+	// GetUsageDetail Count the API calls between two dates, by path and day.
+	// (GET /api/v1/usage/detail)
+	GetUsageDetail(w http.ResponseWriter, r *http.Request, params GetUsageDetailParams)
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -322,6 +337,20 @@ func (siw *ServerInterfaceWrapper) AddVerificationMethod(w http.ResponseWriter, 
 	handler.ServeHTTP(w, r)
 }
 
+// IssueDIDJWT operation middleware
+func (siw *ServerInterfaceWrapper) IssueDIDJWT(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.IssueDIDJWT(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // SignDIDAuth operation middleware
 func (siw *ServerInterfaceWrapper) SignDIDAuth(w http.ResponseWriter, r *http.Request) {
 
@@ -378,6 +407,20 @@ func (siw *ServerInterfaceWrapper) RegisterDID(w http.ResponseWriter, r *http.Re
 	handler.ServeHTTP(w, r)
 }
 
+// RegisterDIDV2 operation middleware
+func (siw *ServerInterfaceWrapper) RegisterDIDV2(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RegisterDIDV2(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ResolveDID operation middleware
 func (siw *ServerInterfaceWrapper) ResolveDID(w http.ResponseWriter, r *http.Request) {
 
@@ -395,6 +438,20 @@ func (siw *ServerInterfaceWrapper) ResolveDID(w http.ResponseWriter, r *http.Req
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ResolveDID(w, r, did)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreatePresentation operation middleware
+func (siw *ServerInterfaceWrapper) CreatePresentation(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreatePresentation(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -680,6 +737,124 @@ func (siw *ServerInterfaceWrapper) GetTransactionStatus(w http.ResponseWriter, r
 	handler.ServeHTTP(w, r)
 }
 
+// GetUsage operation middleware
+func (siw *ServerInterfaceWrapper) GetUsage(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetUsageParams
+
+	// ------------- Optional query parameter "serviceId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "serviceId", r.URL.Query(), &params.ServiceId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "serviceId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "serviceId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "startDate" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "startDate", r.URL.Query(), &params.StartDate, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "startDate"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "startDate", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "endDate" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "endDate", r.URL.Query(), &params.EndDate, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "endDate"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "endDate", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetUsage(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetUsageDetail operation middleware
+func (siw *ServerInterfaceWrapper) GetUsageDetail(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetUsageDetailParams
+
+	// ------------- Optional query parameter "serviceId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "serviceId", r.URL.Query(), &params.ServiceId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "serviceId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "serviceId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "startDate" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "startDate", r.URL.Query(), &params.StartDate, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "startDate"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "startDate", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "endDate" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "endDate", r.URL.Query(), &params.EndDate, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "endDate"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "endDate", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetUsageDetail(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 type UnescapedCookieParamError struct {
 	ParamName string
 	Err       error
@@ -822,6 +997,11 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/api/v1/presentation/verify", wrapper.VerifyPresentation)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/v1/status/ssi/{id}", wrapper.GetSSIStatus)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/v1/status/transaction/{hash}", wrapper.GetTransactionStatus)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/api/v1/did/register/v2", wrapper.RegisterDIDV2)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/api/v1/did/auth/issue-jwt", wrapper.IssueDIDJWT)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/api/v1/presentation", wrapper.CreatePresentation)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/v1/usage", wrapper.GetUsage)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/v1/usage/detail", wrapper.GetUsageDetail)
 
 	return m
 }

@@ -248,6 +248,12 @@ type CreatedDID struct {
 	RegistrationStatus RegistrationStatus `json:"registrationStatus"`
 }
 
+// CreatedPresentation The answer of createPresentation.
+type CreatedPresentation struct {
+	// Presentation A W3C verifiable presentation (src/presentation/dto/create-presentation-request.dto.ts Presentation).
+	Presentation VerifiablePresentation `json:"presentation"`
+}
+
 // Credential The answer of getCredential.
 type Credential struct {
 	// CredentialDocument A W3C verifiable credential (src/credential/dto/create-credential.dto.ts CredDoc).
@@ -434,6 +440,15 @@ type DIDDocumentMetadata struct {
 	VersionId *string `json:"versionId,omitempty"`
 }
 
+// DIDJWT The answer of issueDIDJWT.
+type DIDJWT struct {
+	// AccessToken The JWT, signed with EdDSA by the issuer DID's Ed25519 key.
+	AccessToken string `json:"accessToken"`
+
+	// ExpiresIn The JWT's lifetime in seconds, ttlSeconds.
+	ExpiresIn int `json:"expiresIn"`
+}
+
 // DIDList One page of the app's DIDs (src/did/interceptors/transformResponse.interseptor.ts).
 type DIDList struct {
 	// Data The DIDs of this page.
@@ -546,6 +561,11 @@ type InternalError struct {
 	Timestamp time.Time `json:"timestamp"`
 }
 
+// InternalOrHTTPError The body of a 500 that is either the exception filter's (InternalError) or an HttpException's (HTTPError, with error "Internal Server Error").
+type InternalOrHTTPError struct {
+	union json.RawMessage
+}
+
 // IssueCredentialRequest The body of issueCredential (src/credential/dto/create-credential.dto.ts).
 type IssueCredentialRequest struct {
 	// ExpirationDate When the credential expires. The server keeps whole seconds in UTC: the credential's expirationDate is this time as YYYY-MM-DDTHH:MM:SSZ.
@@ -579,6 +599,21 @@ type IssueCredentialRequest struct {
 	VerificationMethodId string `json:"verificationMethodId"`
 }
 
+// IssueDIDJWTRequest The body of issueDIDJWT (src/did/dto/issue-did-jwt.dto.ts IssueDidJwtDto).
+type IssueDIDJWTRequest struct {
+	// Audience The JWT's aud, such as the API that will receive it.
+	Audience string `json:"audience"`
+
+	// Claims The claims to sign, not empty. iss, sub, aud, iat, exp, nbf and jti are dropped; the rest may not exceed 4000 characters as JSON.
+	Claims map[string]interface{} `json:"claims"`
+
+	// Issuer Who signs a DID JWT (src/did/dto/issue-did-jwt.dto.ts Issuer).
+	Issuer JWTIssuer `json:"issuer"`
+
+	// TtlSeconds The JWT's lifetime in seconds, from 60 to 86400 (src/did/constants/jwt.constant.ts).
+	TtlSeconds int `json:"ttlSeconds"`
+}
+
 // IssuedCredential The answer of issueCredential.
 type IssuedCredential struct {
 	// CredentialDocument A W3C verifiable credential (src/credential/dto/create-credential.dto.ts CredDoc).
@@ -591,6 +626,15 @@ type IssuedCredential struct {
 	Metadata CredentialMetadata `json:"metadata"`
 }
 
+// JWTIssuer Who signs a DID JWT (src/did/dto/issue-did-jwt.dto.ts Issuer).
+type JWTIssuer struct {
+	// Did One of the app's DIDs, whose Ed25519 key signs; it becomes the JWT's iss.
+	Did string `json:"did"`
+
+	// VerificationMethodId A verification method id; only its form is checked.
+	VerificationMethodId string `json:"verificationMethodId"`
+}
+
 // KeyType A verification key type of the hs-ssi-sdk, hid-node's seven. Ed25519VerificationKey2020 is the default; the ECDSA types need options.walletAddress and options.chainId and cannot be mixed with other types. createDID makes an ordinary Ed25519 DID for a first key type of Bls12381G2Key2020, X25519KeyAgreementKey2020 or X25519KeyAgreementKeyEIP5630.
 type KeyType string
 
@@ -600,6 +644,24 @@ type KeyTypeList = []KeyType
 // KeyTypes One key type, or several.
 type KeyTypes struct {
 	union json.RawMessage
+}
+
+// NewPresentation The body of createPresentation (src/presentation/dto/create-presentation-request.dto.ts CreatePresentationDto).
+type NewPresentation struct {
+	// Challenge The verifier's challenge, not empty.
+	Challenge string `json:"challenge"`
+
+	// CredentialDocuments The credentials to present, as issueCredential answered them.
+	CredentialDocuments []VerifiableCredential `json:"credentialDocuments"`
+
+	// Domain The verifier's URL, with its protocol, such as https://verifier.example.
+	Domain string `json:"domain"`
+
+	// HolderDid The holder's DID, the presentation's holder.
+	HolderDid string `json:"holderDid"`
+
+	// VerificationMethodId The method that signs; its DID must be one of the app's. The holder's first assertionMethod when absent.
+	VerificationMethodId string `json:"verificationMethodId,omitempty"`
 }
 
 // NewPresentationRequest The body of createPresentationRequest (src/presentation/dto/create-presentation-request.dto.ts).
@@ -821,6 +883,30 @@ type RegisterDIDRequest struct {
 	VerificationMethodId string `json:"verificationMethodId,omitempty"`
 }
 
+// RegisterDIDV2Request The body of registerDIDV2 (src/did/dto/register-did.dto.ts RegisterV2DidDto).
+type RegisterDIDV2Request struct {
+	// DidDocument A W3C DID document (src/did/dto/update-did.dto.ts DidDoc). It is empty ({}) when an unknown DID is resolved. To register or update, id, controller, verificationMethod, authentication and assertionMethod are required.
+	DidDocument DIDDocument `json:"didDocument"`
+
+	// SignInfos One entry per verification method of didDocument.
+	SignInfos []RegisterV2SignInfo `json:"signInfos"`
+}
+
+// RegisterV2SignInfo One verification method's entry in registerDIDV2 (src/did/dto/register-did.dto.ts RegisterV2SignInfo). For Ed25519 and BabyJubJub methods the server signs and only verification_method_id counts.
+type RegisterV2SignInfo struct {
+	// ClientSpec How a wallet signature was made.
+	ClientSpec *ClientSpec `json:"clientSpec,omitempty"`
+
+	// Created When the signature was made, in ISO 8601; required for ECDSA methods.
+	Created string `json:"created,omitempty"`
+
+	// Signature The caller's signature; required for ECDSA methods and when clientSpec is given.
+	Signature string `json:"signature,omitempty"`
+
+	// VerificationMethodId The id of a verification method of the document, such as <did>#key-1.
+	VerificationMethodId string `json:"verification_method_id"`
+}
+
 // RegisteredDID A DID after registerDID.
 type RegisteredDID struct {
 	// Did The DID.
@@ -828,6 +914,24 @@ type RegisteredDID struct {
 
 	// MetaData The DID's document as created or registered.
 	MetaData DIDMetaData `json:"metaData"`
+
+	// RegistrationStatus Whether a DID is on chain: UNREGISTRED (sic) after create or while a queued transaction waits, COMPLETED once registered (src/did/schemas/did.schema.ts).
+	RegistrationStatus RegistrationStatus `json:"registrationStatus"`
+
+	// TransactionHash The registration's transaction hash (64 upper-case hex digits); empty while queued.
+	TransactionHash string `json:"transactionHash"`
+}
+
+// RegisteredDIDV2 A DID after registerDIDV2.
+type RegisteredDIDV2 struct {
+	// Did The DID.
+	Did string `json:"did"`
+
+	// MetaData The DID's document as created or registered.
+	MetaData DIDMetaData `json:"metaData"`
+
+	// Name The name given at creation (options.name), or "" when none was given.
+	Name string `json:"name"`
 
 	// RegistrationStatus Whether a DID is on chain: UNREGISTRED (sic) after create or while a queued transaction waits, COMPLETED once registered (src/did/schemas/did.schema.ts).
 	RegistrationStatus RegistrationStatus `json:"registrationStatus"`
@@ -1036,6 +1140,72 @@ type UpdatedDID struct {
 	TransactionHash *string `json:"transactionHash,omitempty"`
 }
 
+// Usage The answer of getUsage.
+type Usage struct {
+	// EndDate The last moment counted; null when the query's endDate was not a date.
+	EndDate *time.Time `json:"endDate"`
+
+	// ServiceDetails One entry per path and method, in no set order.
+	ServiceDetails []UsageByPath `json:"serviceDetails"`
+
+	// ServiceId The query's serviceId; absent when none was sent.
+	ServiceId *string `json:"serviceId,omitempty"`
+
+	// StartDate The first moment counted; null when the query's startDate was not a date.
+	StartDate *time.Time `json:"startDate"`
+}
+
+// UsageByDay One path of getUsageDetail, counted by UTC day.
+type UsageByDay struct {
+	// ApiPath The normalised path, with the request's query when it had one.
+	ApiPath string `json:"apiPath"`
+
+	// Data Requests per day, by YYYY-MM-DD (UTC).
+	Data map[string]int `json:"data"`
+
+	// Quantity How many requests, all days together.
+	Quantity int `json:"quantity"`
+}
+
+// UsageByPath One path and method of getUsage, with the credit rules' prices.
+type UsageByPath struct {
+	// ApiPath The normalised path, with the request's query when it had one.
+	ApiPath string `json:"apiPath"`
+
+	// Method The HTTP method.
+	Method string `json:"method"`
+
+	// OffchainAmount quantity times offchain_unit_cost.
+	OffchainAmount float64 `json:"offchainAmount"`
+
+	// OffchainUnitCost The credits of one request as the credit rules price this path and method (create 7, register 10, a GET 1); the body is not known here, so a PATCH /did with a document is priced 3.
+	OffchainUnitCost int `json:"offchain_unit_cost"`
+
+	// OnchainAmount quantity times onchain_unit_cost.
+	OnchainAmount float64 `json:"onchainAmount"`
+
+	// OnchainUnitCost The chain fee of one request in HID (50 for a registration, else 0).
+	OnchainUnitCost int `json:"onchain_unit_cost"`
+
+	// Quantity How many requests.
+	Quantity int `json:"quantity"`
+}
+
+// UsageDetail The answer of getUsageDetail.
+type UsageDetail struct {
+	// EndDate The last moment counted; null when the query's endDate was not a date.
+	EndDate *time.Time `json:"endDate"`
+
+	// ServiceDetails One entry per path, in no set order.
+	ServiceDetails []UsageByDay `json:"serviceDetails"`
+
+	// ServiceId The query's serviceId; absent when none was sent.
+	ServiceId *string `json:"serviceId,omitempty"`
+
+	// StartDate The first moment counted; null when the query's startDate was not a date.
+	StartDate *time.Time `json:"startDate"`
+}
+
 // VerifiableCredential A W3C verifiable credential (src/credential/dto/create-credential.dto.ts CredDoc).
 type VerifiableCredential struct {
 	// Context The JSON-LD contexts; each is a URL string or an inline context object.
@@ -1151,6 +1321,15 @@ type StatusLimit = int
 // StatusPage A page number from 1.
 type StatusPage = int
 
+// UsageEndDate A date or date-time, such as 2025-01-31T23:59:59.999Z.
+type UsageEndDate = string
+
+// UsageServiceID An app (service) id.
+type UsageServiceID = string
+
+// UsageStartDate A date or date-time, such as 2025-01-01T00:00:00.000Z.
+type UsageStartDate = string
+
 // Forbidden The error object of NestJS's exception filter, for every 4xx answer. Out of credits is a 400 with ["No credits found or credit exhausted. Please contact the admin"].
 type Forbidden = HTTPError
 
@@ -1211,6 +1390,30 @@ type GetTransactionStatusParams struct {
 	Limit StatusLimit `form:"limit" json:"limit"`
 }
 
+// GetUsageParams defines parameters for GetUsage.
+type GetUsageParams struct {
+	// ServiceId Echoed as the answer's serviceId; it filters nothing. Without it the answer has no serviceId (the server reads the app id from Express's application object).
+	ServiceId *UsageServiceID `form:"serviceId,omitempty" json:"serviceId,omitempty"`
+
+	// StartDate The first moment counted, as JavaScript's Date parses it (2025-01-01 is UTC midnight; a date-time without an offset is the server's local time). Absent: the first day of the current month at the server's local midnight. A date it cannot parse counts from 1970 and is answered as null.
+	StartDate *UsageStartDate `form:"startDate,omitempty" json:"startDate,omitempty"`
+
+	// EndDate The last moment counted, parsed as startDate is. Absent: now. A date the server cannot parse counts nothing and is answered as null.
+	EndDate *UsageEndDate `form:"endDate,omitempty" json:"endDate,omitempty"`
+}
+
+// GetUsageDetailParams defines parameters for GetUsageDetail.
+type GetUsageDetailParams struct {
+	// ServiceId Echoed as the answer's serviceId; it filters nothing. Without it the answer has no serviceId (the server reads the app id from Express's application object).
+	ServiceId *UsageServiceID `form:"serviceId,omitempty" json:"serviceId,omitempty"`
+
+	// StartDate The first moment counted, as JavaScript's Date parses it (2025-01-01 is UTC midnight; a date-time without an offset is the server's local time). Absent: the first day of the current month at the server's local midnight. A date it cannot parse counts from 1970 and is answered as null.
+	StartDate *UsageStartDate `form:"startDate,omitempty" json:"startDate,omitempty"`
+
+	// EndDate The last moment counted, parsed as startDate is. Absent: now. A date the server cannot parse counts nothing and is answered as null.
+	EndDate *UsageEndDate `form:"endDate,omitempty" json:"endDate,omitempty"`
+}
+
 // IssueCredentialJSONRequestBody defines body for IssueCredential for application/json ContentType.
 type IssueCredentialJSONRequestBody = IssueCredentialRequest
 
@@ -1226,6 +1429,9 @@ type UpdateDIDJSONRequestBody = UpdateDIDRequest
 // AddVerificationMethodJSONRequestBody defines body for AddVerificationMethod for application/json ContentType.
 type AddVerificationMethodJSONRequestBody = AddVerificationMethodRequest
 
+// IssueDIDJWTJSONRequestBody defines body for IssueDIDJWT for application/json ContentType.
+type IssueDIDJWTJSONRequestBody = IssueDIDJWTRequest
+
 // SignDIDAuthJSONRequestBody defines body for SignDIDAuth for application/json ContentType.
 type SignDIDAuthJSONRequestBody = SignDIDRequest
 
@@ -1237,6 +1443,12 @@ type CreateDIDJSONRequestBody = CreateDIDRequest
 
 // RegisterDIDJSONRequestBody defines body for RegisterDID for application/json ContentType.
 type RegisterDIDJSONRequestBody = RegisterDIDRequest
+
+// RegisterDIDV2JSONRequestBody defines body for RegisterDIDV2 for application/json ContentType.
+type RegisterDIDV2JSONRequestBody = RegisterDIDV2Request
+
+// CreatePresentationJSONRequestBody defines body for CreatePresentation for application/json ContentType.
+type CreatePresentationJSONRequestBody = NewPresentation
 
 // CreatePresentationRequestJSONRequestBody defines body for CreatePresentationRequest for application/json ContentType.
 type CreatePresentationRequestJSONRequestBody = NewPresentationRequest
@@ -3383,6 +3595,68 @@ func (t *ErrorMessage) UnmarshalJSON(b []byte) error {
 	return err
 }
 
+// AsInternalError returns the union data inside the InternalOrHTTPError as a InternalError
+func (t InternalOrHTTPError) AsInternalError() (InternalError, error) {
+	var body InternalError
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromInternalError overwrites any union data inside the InternalOrHTTPError as the provided InternalError
+func (t *InternalOrHTTPError) FromInternalError(v InternalError) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeInternalError performs a merge with any union data inside the InternalOrHTTPError, using the provided InternalError
+func (t *InternalOrHTTPError) MergeInternalError(v InternalError) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsHTTPError returns the union data inside the InternalOrHTTPError as a HTTPError
+func (t InternalOrHTTPError) AsHTTPError() (HTTPError, error) {
+	var body HTTPError
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromHTTPError overwrites any union data inside the InternalOrHTTPError as the provided HTTPError
+func (t *InternalOrHTTPError) FromHTTPError(v HTTPError) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeHTTPError performs a merge with any union data inside the InternalOrHTTPError, using the provided HTTPError
+func (t *InternalOrHTTPError) MergeHTTPError(v HTTPError) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t InternalOrHTTPError) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *InternalOrHTTPError) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
 // AsKeyType returns the union data inside the KeyTypes as a KeyType
 func (t KeyTypes) AsKeyType() (KeyType, error) {
 	var body KeyType
@@ -3630,6 +3904,24 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/did/addVerificationMethod (the `AddVerificationMethod` operationId).
 	AddVerificationMethod(ctx context.Context, body AddVerificationMethodJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// IssueDIDJWTWithBody Issue a JWT signed by one of the app's DIDs.
+	//
+	// Signs an EdDSA JWT (header {"typ":"JWT","alg":"EdDSA"}, no kid) with the Ed25519 key of issuer.did, whose payload is the claims without the reserved names iss, sub, aud, iat, exp, nbf and jti (dropped silently), then aud (audience), iat (now), exp (now + ttlSeconds) and iss (issuer.did). The DID must be one of the app's, registered or not; issuer.verificationMethodId is checked for its form only. Needs ISSUE_DID_JWT, which API-key tokens carry, and costs 5 credits. Source: did.controller.ts issueDidJwt, did.service.ts issueDidJwt, issue-did-jwt.dto.ts.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/did/auth/issue-jwt (the `IssueDIDJWT` operationId).
+	IssueDIDJWTWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// IssueDIDJWT Issue a JWT signed by one of the app's DIDs.
+	//
+	// Signs an EdDSA JWT (header {"typ":"JWT","alg":"EdDSA"}, no kid) with the Ed25519 key of issuer.did, whose payload is the claims without the reserved names iss, sub, aud, iat, exp, nbf and jti (dropped silently), then aud (audience), iat (now), exp (now + ttlSeconds) and iss (issuer.did). The DID must be one of the app's, registered or not; issuer.verificationMethodId is checked for its form only. Needs ISSUE_DID_JWT, which API-key tokens carry, and costs 5 credits. Source: did.controller.ts issueDidJwt, did.service.ts issueDidJwt, issue-did-jwt.dto.ts.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/did/auth/issue-jwt (the `IssueDIDJWT` operationId).
+	IssueDIDJWT(ctx context.Context, body IssueDIDJWTJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// SignDIDAuthWithBody Sign a DID document with one of the app's DIDs.
 	//
 	// Signs with the stored key of verificationMethodId, for assertionMethod by default or for authentication with a challenge and domain. At least one of did and didDocument is required; an unregistered DID needs didDocument. Needs WRITE_DID and costs credits.
@@ -3702,12 +3994,48 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/did/register (the `RegisterDID` operationId).
 	RegisterDID(ctx context.Context, body RegisterDIDJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// RegisterDIDV2WithBody Register a DID on chain, one sign info per verification method.
+	//
+	// Every verification method of didDocument needs an entry in signInfos. For Ed25519VerificationKey2020 and BabyJubJubKey2021 methods the server signs with the DID's stored key, so the DID must be one of the app's; ECDSA methods need the caller's signature, clientSpec and created. When the app has a fee grant the transaction is queued and the answer says UNREGISTRED with an empty transactionHash. Needs WRITE_DID and costs 10 credits (a POST and a chain write of 50 HID). Source: did.controller.ts registerV2, did.service.ts registerV2, register-did.dto.ts RegisterV2DidDto.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/did/register/v2 (the `RegisterDIDV2` operationId).
+	RegisterDIDV2WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RegisterDIDV2 Register a DID on chain, one sign info per verification method.
+	//
+	// Every verification method of didDocument needs an entry in signInfos. For Ed25519VerificationKey2020 and BabyJubJubKey2021 methods the server signs with the DID's stored key, so the DID must be one of the app's; ECDSA methods need the caller's signature, clientSpec and created. When the app has a fee grant the transaction is queued and the answer says UNREGISTRED with an empty transactionHash. Needs WRITE_DID and costs 10 credits (a POST and a chain write of 50 HID). Source: did.controller.ts registerV2, did.service.ts registerV2, register-did.dto.ts RegisterV2DidDto.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/did/register/v2 (the `RegisterDIDV2` operationId).
+	RegisterDIDV2(ctx context.Context, body RegisterDIDV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ResolveDID Resolve a DID to its document.
 	//
 	// Resolves from the chain; a DID on chain answers its document and didDocumentMetadata {created, updated, deactivated, versionId}. For an app's own DID that is not on chain yet (created, or registered in a queued transaction that has not landed) the server rebuilds the document and answers didDocumentMetadata null, and rebuilds it wrong for a testnet DID: it takes the DID's fourth part for both the namespace and the method-specific id, so did:hid:testnet:<id> comes back as the document of did:hid:<id>:<id> (its id, controller and verification method ids are those of that other DID; the key is right). A mainnet DID, did:hid:<id>, comes back right. An unknown DID answers 200 with an empty didDocument and a null didDocumentMetadata, not 404. Needs READ_DID and costs credits.
 	//
 	// Corresponds with GET /api/v1/did/resolve/{did} (the `ResolveDID` operationId).
 	ResolveDID(ctx context.Context, did string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreatePresentationWithBody Sign a verifiable presentation with a holder DID of the app.
+	//
+	// Wraps credentialDocuments in a presentation (id vp:hid:<namespace>:<a fresh key>) and signs it for authentication with challenge and domain, by verificationMethodId or the holder's first assertionMethod. The holder is resolved from the chain; an app's own DID that is not on chain resolves to the document the server rebuilds (see resolveDID), whose method ids are not the DID's, so the default method is not found (404). The method's DID must be one of the app's. Answers 200. Presentation routes check neither permissions nor credits. Source: presentation.controller.ts PresentationController.create, presentation.service.ts createPresentation.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/presentation (the `CreatePresentation` operationId).
+	CreatePresentationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreatePresentation Sign a verifiable presentation with a holder DID of the app.
+	//
+	// Wraps credentialDocuments in a presentation (id vp:hid:<namespace>:<a fresh key>) and signs it for authentication with challenge and domain, by verificationMethodId or the holder's first assertionMethod. The holder is resolved from the chain; an app's own DID that is not on chain resolves to the document the server rebuilds (see resolveDID), whose method ids are not the DID's, so the default method is not found (404). The method's DID must be one of the app's. Answers 200. Presentation routes check neither permissions nor credits. Source: presentation.controller.ts PresentationController.create, presentation.service.ts createPresentation.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/presentation (the `CreatePresentation` operationId).
+	CreatePresentation(ctx context.Context, body CreatePresentationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreatePresentationRequestWithBody Create a presentation request from a template.
 	//
@@ -3815,6 +4143,20 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/status/transaction/{hash} (the `GetTransactionStatus` operationId).
 	GetTransactionStatus(ctx context.Context, hash string, params *GetTransactionStatusParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetUsage Count the API calls between two dates, by path and method, with their prices.
+	//
+	// Counts the request log of the DID and credential routes (every answer, errors included, of a request that passed the token checks), grouped by path and method in no set order. The path is the request's URL with its query, so /api/v1/did?page=2 is a row of its own; /api/v1/did/resolve/…, /api/v1/credential/vc:… and /api/v1/schema/sch:… are counted as /api/v1/did/resolve, /api/v1/credential/resolve and /api/v1/schema/resolve; paths holding usage, credit or presentation are left out. The log is not filtered by serviceId. The controller's READ_USAGE is never checked, and the route is free. Source: usage.controller.ts, log.service.ts findBetweenDatesAndAgreegateByPath.
+	//
+	// Corresponds with GET /api/v1/usage (the `GetUsage` operationId).
+	GetUsage(ctx context.Context, params *GetUsageParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetUsageDetail Count the API calls between two dates, by path and day.
+	//
+	// Counts the same log as getUsage, grouped by path (not by method) and by UTC day. Free, and no permission is checked. Source: usage.controller.ts, log.service.ts findDetailedLogBetweenDates.
+	//
+	// Corresponds with GET /api/v1/usage/detail (the `GetUsageDetail` operationId).
+	GetUsageDetail(ctx context.Context, params *GetUsageDetailParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // ListCredentials List the app's credentials, newest first.
@@ -4058,6 +4400,44 @@ func (c *Client) AddVerificationMethod(ctx context.Context, body AddVerification
 	return c.Client.Do(req)
 }
 
+// IssueDIDJWTWithBody Issue a JWT signed by one of the app's DIDs.
+//
+// Signs an EdDSA JWT (header {"typ":"JWT","alg":"EdDSA"}, no kid) with the Ed25519 key of issuer.did, whose payload is the claims without the reserved names iss, sub, aud, iat, exp, nbf and jti (dropped silently), then aud (audience), iat (now), exp (now + ttlSeconds) and iss (issuer.did). The DID must be one of the app's, registered or not; issuer.verificationMethodId is checked for its form only. Needs ISSUE_DID_JWT, which API-key tokens carry, and costs 5 credits. Source: did.controller.ts issueDidJwt, did.service.ts issueDidJwt, issue-did-jwt.dto.ts.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/did/auth/issue-jwt (the `IssueDIDJWT` operationId).
+func (c *Client) IssueDIDJWTWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewIssueDIDJWTRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// IssueDIDJWT Issue a JWT signed by one of the app's DIDs.
+//
+// Signs an EdDSA JWT (header {"typ":"JWT","alg":"EdDSA"}, no kid) with the Ed25519 key of issuer.did, whose payload is the claims without the reserved names iss, sub, aud, iat, exp, nbf and jti (dropped silently), then aud (audience), iat (now), exp (now + ttlSeconds) and iss (issuer.did). The DID must be one of the app's, registered or not; issuer.verificationMethodId is checked for its form only. Needs ISSUE_DID_JWT, which API-key tokens carry, and costs 5 credits. Source: did.controller.ts issueDidJwt, did.service.ts issueDidJwt, issue-did-jwt.dto.ts.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/did/auth/issue-jwt (the `IssueDIDJWT` operationId).
+func (c *Client) IssueDIDJWT(ctx context.Context, body IssueDIDJWTJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewIssueDIDJWTRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // SignDIDAuthWithBody Sign a DID document with one of the app's DIDs.
 //
 // Signs with the stored key of verificationMethodId, for assertionMethod by default or for authentication with a challenge and domain. At least one of did and didDocument is required; an unregistered DID needs didDocument. Needs WRITE_DID and costs credits.
@@ -4210,6 +4590,44 @@ func (c *Client) RegisterDID(ctx context.Context, body RegisterDIDJSONRequestBod
 	return c.Client.Do(req)
 }
 
+// RegisterDIDV2WithBody Register a DID on chain, one sign info per verification method.
+//
+// Every verification method of didDocument needs an entry in signInfos. For Ed25519VerificationKey2020 and BabyJubJubKey2021 methods the server signs with the DID's stored key, so the DID must be one of the app's; ECDSA methods need the caller's signature, clientSpec and created. When the app has a fee grant the transaction is queued and the answer says UNREGISTRED with an empty transactionHash. Needs WRITE_DID and costs 10 credits (a POST and a chain write of 50 HID). Source: did.controller.ts registerV2, did.service.ts registerV2, register-did.dto.ts RegisterV2DidDto.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/did/register/v2 (the `RegisterDIDV2` operationId).
+func (c *Client) RegisterDIDV2WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRegisterDIDV2RequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RegisterDIDV2 Register a DID on chain, one sign info per verification method.
+//
+// Every verification method of didDocument needs an entry in signInfos. For Ed25519VerificationKey2020 and BabyJubJubKey2021 methods the server signs with the DID's stored key, so the DID must be one of the app's; ECDSA methods need the caller's signature, clientSpec and created. When the app has a fee grant the transaction is queued and the answer says UNREGISTRED with an empty transactionHash. Needs WRITE_DID and costs 10 credits (a POST and a chain write of 50 HID). Source: did.controller.ts registerV2, did.service.ts registerV2, register-did.dto.ts RegisterV2DidDto.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/did/register/v2 (the `RegisterDIDV2` operationId).
+func (c *Client) RegisterDIDV2(ctx context.Context, body RegisterDIDV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRegisterDIDV2Request(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ResolveDID Resolve a DID to its document.
 //
 // Resolves from the chain; a DID on chain answers its document and didDocumentMetadata {created, updated, deactivated, versionId}. For an app's own DID that is not on chain yet (created, or registered in a queued transaction that has not landed) the server rebuilds the document and answers didDocumentMetadata null, and rebuilds it wrong for a testnet DID: it takes the DID's fourth part for both the namespace and the method-specific id, so did:hid:testnet:<id> comes back as the document of did:hid:<id>:<id> (its id, controller and verification method ids are those of that other DID; the key is right). A mainnet DID, did:hid:<id>, comes back right. An unknown DID answers 200 with an empty didDocument and a null didDocumentMetadata, not 404. Needs READ_DID and costs credits.
@@ -4217,6 +4635,44 @@ func (c *Client) RegisterDID(ctx context.Context, body RegisterDIDJSONRequestBod
 // Corresponds with GET /api/v1/did/resolve/{did} (the `ResolveDID` operationId).
 func (c *Client) ResolveDID(ctx context.Context, did string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewResolveDIDRequest(c.Server, did)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreatePresentationWithBody Sign a verifiable presentation with a holder DID of the app.
+//
+// Wraps credentialDocuments in a presentation (id vp:hid:<namespace>:<a fresh key>) and signs it for authentication with challenge and domain, by verificationMethodId or the holder's first assertionMethod. The holder is resolved from the chain; an app's own DID that is not on chain resolves to the document the server rebuilds (see resolveDID), whose method ids are not the DID's, so the default method is not found (404). The method's DID must be one of the app's. Answers 200. Presentation routes check neither permissions nor credits. Source: presentation.controller.ts PresentationController.create, presentation.service.ts createPresentation.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/presentation (the `CreatePresentation` operationId).
+func (c *Client) CreatePresentationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreatePresentationRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreatePresentation Sign a verifiable presentation with a holder DID of the app.
+//
+// Wraps credentialDocuments in a presentation (id vp:hid:<namespace>:<a fresh key>) and signs it for authentication with challenge and domain, by verificationMethodId or the holder's first assertionMethod. The holder is resolved from the chain; an app's own DID that is not on chain resolves to the document the server rebuilds (see resolveDID), whose method ids are not the DID's, so the default method is not found (404). The method's DID must be one of the app's. Answers 200. Presentation routes check neither permissions nor credits. Source: presentation.controller.ts PresentationController.create, presentation.service.ts createPresentation.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/presentation (the `CreatePresentation` operationId).
+func (c *Client) CreatePresentation(ctx context.Context, body CreatePresentationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreatePresentationRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4454,6 +4910,40 @@ func (c *Client) GetSSIStatus(ctx context.Context, id string, params *GetSSIStat
 // Corresponds with GET /api/v1/status/transaction/{hash} (the `GetTransactionStatus` operationId).
 func (c *Client) GetTransactionStatus(ctx context.Context, hash string, params *GetTransactionStatusParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetTransactionStatusRequest(c.Server, hash, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetUsage Count the API calls between two dates, by path and method, with their prices.
+//
+// Counts the request log of the DID and credential routes (every answer, errors included, of a request that passed the token checks), grouped by path and method in no set order. The path is the request's URL with its query, so /api/v1/did?page=2 is a row of its own; /api/v1/did/resolve/…, /api/v1/credential/vc:… and /api/v1/schema/sch:… are counted as /api/v1/did/resolve, /api/v1/credential/resolve and /api/v1/schema/resolve; paths holding usage, credit or presentation are left out. The log is not filtered by serviceId. The controller's READ_USAGE is never checked, and the route is free. Source: usage.controller.ts, log.service.ts findBetweenDatesAndAgreegateByPath.
+//
+// Corresponds with GET /api/v1/usage (the `GetUsage` operationId).
+func (c *Client) GetUsage(ctx context.Context, params *GetUsageParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetUsageRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetUsageDetail Count the API calls between two dates, by path and day.
+//
+// Counts the same log as getUsage, grouped by path (not by method) and by UTC day. Free, and no permission is checked. Source: usage.controller.ts, log.service.ts findDetailedLogBetweenDates.
+//
+// Corresponds with GET /api/v1/usage/detail (the `GetUsageDetail` operationId).
+func (c *Client) GetUsageDetail(ctx context.Context, params *GetUsageDetailParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetUsageDetailRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -4876,6 +5366,46 @@ func NewAddVerificationMethodRequestWithBody(server string, contentType string, 
 	return req, nil
 }
 
+// NewIssueDIDJWTRequest calls the generic IssueDIDJWT builder with application/json body
+func NewIssueDIDJWTRequest(server string, body IssueDIDJWTJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewIssueDIDJWTRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewIssueDIDJWTRequestWithBody constructs an http.Request for the IssueDIDJWT method, with any body, and a specified content type
+func NewIssueDIDJWTRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/did/auth/issue-jwt")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewSignDIDAuthRequest calls the generic SignDIDAuth builder with application/json body
 func NewSignDIDAuthRequest(server string, body SignDIDAuthJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -5036,6 +5566,46 @@ func NewRegisterDIDRequestWithBody(server string, contentType string, body io.Re
 	return req, nil
 }
 
+// NewRegisterDIDV2Request calls the generic RegisterDIDV2 builder with application/json body
+func NewRegisterDIDV2Request(server string, body RegisterDIDV2JSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRegisterDIDV2RequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewRegisterDIDV2RequestWithBody constructs an http.Request for the RegisterDIDV2 method, with any body, and a specified content type
+func NewRegisterDIDV2RequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/did/register/v2")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewResolveDIDRequest constructs an http.Request for the ResolveDID method
 func NewResolveDIDRequest(server string, did string) (*http.Request, error) {
 	var err error
@@ -5066,6 +5636,46 @@ func NewResolveDIDRequest(server string, did string) (*http.Request, error) {
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewCreatePresentationRequest calls the generic CreatePresentation builder with application/json body
+func NewCreatePresentationRequest(server string, body CreatePresentationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreatePresentationRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreatePresentationRequestWithBody constructs an http.Request for the CreatePresentation method, with any body, and a specified content type
+func NewCreatePresentationRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/presentation")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -5501,6 +6111,162 @@ func NewGetTransactionStatusRequest(server string, hash string, params *GetTrans
 	return req, nil
 }
 
+// NewGetUsageRequest constructs an http.Request for the GetUsage method
+func NewGetUsageRequest(server string, params *GetUsageParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/usage")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.ServiceId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "serviceId", *params.ServiceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.StartDate != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "startDate", *params.StartDate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.EndDate != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "endDate", *params.EndDate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetUsageDetailRequest constructs an http.Request for the GetUsageDetail method
+func NewGetUsageDetailRequest(server string, params *GetUsageDetailParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/usage/detail")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.ServiceId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "serviceId", *params.ServiceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.StartDate != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "startDate", *params.StartDate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.EndDate != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "endDate", *params.EndDate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -5662,6 +6428,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/did/addVerificationMethod (the `AddVerificationMethod` operationId).
 	AddVerificationMethodWithResponse(ctx context.Context, body AddVerificationMethodJSONRequestBody, reqEditors ...RequestEditorFn) (*AddVerificationMethodResponse, error)
 
+	// IssueDIDJWTWithBodyWithResponse Issue a JWT signed by one of the app's DIDs.
+	//
+	// Signs an EdDSA JWT (header {"typ":"JWT","alg":"EdDSA"}, no kid) with the Ed25519 key of issuer.did, whose payload is the claims without the reserved names iss, sub, aud, iat, exp, nbf and jti (dropped silently), then aud (audience), iat (now), exp (now + ttlSeconds) and iss (issuer.did). The DID must be one of the app's, registered or not; issuer.verificationMethodId is checked for its form only. Needs ISSUE_DID_JWT, which API-key tokens carry, and costs 5 credits. Source: did.controller.ts issueDidJwt, did.service.ts issueDidJwt, issue-did-jwt.dto.ts.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/did/auth/issue-jwt (the `IssueDIDJWT` operationId).
+	IssueDIDJWTWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*IssueDIDJWTResponse, error)
+
+	// IssueDIDJWTWithResponse Issue a JWT signed by one of the app's DIDs.
+	//
+	// Signs an EdDSA JWT (header {"typ":"JWT","alg":"EdDSA"}, no kid) with the Ed25519 key of issuer.did, whose payload is the claims without the reserved names iss, sub, aud, iat, exp, nbf and jti (dropped silently), then aud (audience), iat (now), exp (now + ttlSeconds) and iss (issuer.did). The DID must be one of the app's, registered or not; issuer.verificationMethodId is checked for its form only. Needs ISSUE_DID_JWT, which API-key tokens carry, and costs 5 credits. Source: did.controller.ts issueDidJwt, did.service.ts issueDidJwt, issue-did-jwt.dto.ts.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/did/auth/issue-jwt (the `IssueDIDJWT` operationId).
+	IssueDIDJWTWithResponse(ctx context.Context, body IssueDIDJWTJSONRequestBody, reqEditors ...RequestEditorFn) (*IssueDIDJWTResponse, error)
+
 	// SignDIDAuthWithBodyWithResponse Sign a DID document with one of the app's DIDs.
 	//
 	// Signs with the stored key of verificationMethodId, for assertionMethod by default or for authentication with a challenge and domain. At least one of did and didDocument is required; an unregistered DID needs didDocument. Needs WRITE_DID and costs credits.
@@ -5734,6 +6518,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/did/register (the `RegisterDID` operationId).
 	RegisterDIDWithResponse(ctx context.Context, body RegisterDIDJSONRequestBody, reqEditors ...RequestEditorFn) (*RegisterDIDResponse, error)
 
+	// RegisterDIDV2WithBodyWithResponse Register a DID on chain, one sign info per verification method.
+	//
+	// Every verification method of didDocument needs an entry in signInfos. For Ed25519VerificationKey2020 and BabyJubJubKey2021 methods the server signs with the DID's stored key, so the DID must be one of the app's; ECDSA methods need the caller's signature, clientSpec and created. When the app has a fee grant the transaction is queued and the answer says UNREGISTRED with an empty transactionHash. Needs WRITE_DID and costs 10 credits (a POST and a chain write of 50 HID). Source: did.controller.ts registerV2, did.service.ts registerV2, register-did.dto.ts RegisterV2DidDto.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/did/register/v2 (the `RegisterDIDV2` operationId).
+	RegisterDIDV2WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RegisterDIDV2Response, error)
+
+	// RegisterDIDV2WithResponse Register a DID on chain, one sign info per verification method.
+	//
+	// Every verification method of didDocument needs an entry in signInfos. For Ed25519VerificationKey2020 and BabyJubJubKey2021 methods the server signs with the DID's stored key, so the DID must be one of the app's; ECDSA methods need the caller's signature, clientSpec and created. When the app has a fee grant the transaction is queued and the answer says UNREGISTRED with an empty transactionHash. Needs WRITE_DID and costs 10 credits (a POST and a chain write of 50 HID). Source: did.controller.ts registerV2, did.service.ts registerV2, register-did.dto.ts RegisterV2DidDto.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/did/register/v2 (the `RegisterDIDV2` operationId).
+	RegisterDIDV2WithResponse(ctx context.Context, body RegisterDIDV2JSONRequestBody, reqEditors ...RequestEditorFn) (*RegisterDIDV2Response, error)
+
 	// ResolveDIDWithResponse Resolve a DID to its document.
 	//
 	// Resolves from the chain; a DID on chain answers its document and didDocumentMetadata {created, updated, deactivated, versionId}. For an app's own DID that is not on chain yet (created, or registered in a queued transaction that has not landed) the server rebuilds the document and answers didDocumentMetadata null, and rebuilds it wrong for a testnet DID: it takes the DID's fourth part for both the namespace and the method-specific id, so did:hid:testnet:<id> comes back as the document of did:hid:<id>:<id> (its id, controller and verification method ids are those of that other DID; the key is right). A mainnet DID, did:hid:<id>, comes back right. An unknown DID answers 200 with an empty didDocument and a null didDocumentMetadata, not 404. Needs READ_DID and costs credits.
@@ -5742,6 +6544,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/did/resolve/{did} (the `ResolveDID` operationId).
 	ResolveDIDWithResponse(ctx context.Context, did string, reqEditors ...RequestEditorFn) (*ResolveDIDResponse, error)
+
+	// CreatePresentationWithBodyWithResponse Sign a verifiable presentation with a holder DID of the app.
+	//
+	// Wraps credentialDocuments in a presentation (id vp:hid:<namespace>:<a fresh key>) and signs it for authentication with challenge and domain, by verificationMethodId or the holder's first assertionMethod. The holder is resolved from the chain; an app's own DID that is not on chain resolves to the document the server rebuilds (see resolveDID), whose method ids are not the DID's, so the default method is not found (404). The method's DID must be one of the app's. Answers 200. Presentation routes check neither permissions nor credits. Source: presentation.controller.ts PresentationController.create, presentation.service.ts createPresentation.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/presentation (the `CreatePresentation` operationId).
+	CreatePresentationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePresentationResponse, error)
+
+	// CreatePresentationWithResponse Sign a verifiable presentation with a holder DID of the app.
+	//
+	// Wraps credentialDocuments in a presentation (id vp:hid:<namespace>:<a fresh key>) and signs it for authentication with challenge and domain, by verificationMethodId or the holder's first assertionMethod. The holder is resolved from the chain; an app's own DID that is not on chain resolves to the document the server rebuilds (see resolveDID), whose method ids are not the DID's, so the default method is not found (404). The method's DID must be one of the app's. Answers 200. Presentation routes check neither permissions nor credits. Source: presentation.controller.ts PresentationController.create, presentation.service.ts createPresentation.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/presentation (the `CreatePresentation` operationId).
+	CreatePresentationWithResponse(ctx context.Context, body CreatePresentationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePresentationResponse, error)
 
 	// CreatePresentationRequestWithBodyWithResponse Create a presentation request from a template.
 	//
@@ -5859,6 +6679,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/status/transaction/{hash} (the `GetTransactionStatus` operationId).
 	GetTransactionStatusWithResponse(ctx context.Context, hash string, params *GetTransactionStatusParams, reqEditors ...RequestEditorFn) (*GetTransactionStatusResponse, error)
+
+	// GetUsageWithResponse Count the API calls between two dates, by path and method, with their prices.
+	//
+	// Counts the request log of the DID and credential routes (every answer, errors included, of a request that passed the token checks), grouped by path and method in no set order. The path is the request's URL with its query, so /api/v1/did?page=2 is a row of its own; /api/v1/did/resolve/…, /api/v1/credential/vc:… and /api/v1/schema/sch:… are counted as /api/v1/did/resolve, /api/v1/credential/resolve and /api/v1/schema/resolve; paths holding usage, credit or presentation are left out. The log is not filtered by serviceId. The controller's READ_USAGE is never checked, and the route is free. Source: usage.controller.ts, log.service.ts findBetweenDatesAndAgreegateByPath.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/usage (the `GetUsage` operationId).
+	GetUsageWithResponse(ctx context.Context, params *GetUsageParams, reqEditors ...RequestEditorFn) (*GetUsageResponse, error)
+
+	// GetUsageDetailWithResponse Count the API calls between two dates, by path and day.
+	//
+	// Counts the same log as getUsage, grouped by path (not by method) and by UTC day. Free, and no permission is checked. Source: usage.controller.ts, log.service.ts findDetailedLogBetweenDates.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/usage/detail (the `GetUsageDetail` operationId).
+	GetUsageDetailWithResponse(ctx context.Context, params *GetUsageDetailParams, reqEditors ...RequestEditorFn) (*GetUsageDetailResponse, error)
 }
 
 type ListCredentialsResponse struct {
@@ -6434,6 +7272,75 @@ func (r AddVerificationMethodResponse) ContentType() string {
 	return ""
 }
 
+type IssueDIDJWTResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *DIDJWT
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *HTTPError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalOrHTTPError
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r IssueDIDJWTResponse) GetJSON201() *DIDJWT {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r IssueDIDJWTResponse) GetJSON400() *HTTPError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r IssueDIDJWTResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r IssueDIDJWTResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r IssueDIDJWTResponse) GetJSON500() *InternalOrHTTPError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r IssueDIDJWTResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r IssueDIDJWTResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r IssueDIDJWTResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r IssueDIDJWTResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type SignDIDAuthResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -6724,6 +7631,82 @@ func (r RegisterDIDResponse) ContentType() string {
 	return ""
 }
 
+type RegisterDIDV2Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *RegisteredDIDV2
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *HTTPError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *HTTPError
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r RegisterDIDV2Response) GetJSON201() *RegisteredDIDV2 {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RegisterDIDV2Response) GetJSON400() *HTTPError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RegisterDIDV2Response) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RegisterDIDV2Response) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RegisterDIDV2Response) GetJSON404() *HTTPError {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RegisterDIDV2Response) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RegisterDIDV2Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RegisterDIDV2Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RegisterDIDV2Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RegisterDIDV2Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ResolveDIDResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -6787,6 +7770,75 @@ func (r ResolveDIDResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ResolveDIDResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreatePresentationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CreatedPresentation
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *HTTPError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *HTTPError
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreatePresentationResponse) GetJSON200() *CreatedPresentation {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreatePresentationResponse) GetJSON400() *HTTPError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreatePresentationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreatePresentationResponse) GetJSON404() *HTTPError {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreatePresentationResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreatePresentationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreatePresentationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreatePresentationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreatePresentationResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7379,6 +8431,130 @@ func (r GetTransactionStatusResponse) ContentType() string {
 	return ""
 }
 
+type GetUsageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Usage
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *HTTPError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetUsageResponse) GetJSON200() *Usage {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetUsageResponse) GetJSON400() *HTTPError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetUsageResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetUsageResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetUsageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetUsageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetUsageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetUsageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetUsageDetailResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UsageDetail
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *HTTPError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetUsageDetailResponse) GetJSON200() *UsageDetail {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetUsageDetailResponse) GetJSON400() *HTTPError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetUsageDetailResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetUsageDetailResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetUsageDetailResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetUsageDetailResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetUsageDetailResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetUsageDetailResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListCredentialsWithResponse List the app's credentials, newest first.
 //
 // Answers one object holding the total count and one page of credential ids with their creation times. Needs READ_CREDENTIAL and costs credits.
@@ -7574,6 +8750,36 @@ func (c *ClientWithResponses) AddVerificationMethodWithResponse(ctx context.Cont
 	return ParseAddVerificationMethodResponse(rsp)
 }
 
+// IssueDIDJWTWithBodyWithResponse Issue a JWT signed by one of the app's DIDs.
+//
+// Signs an EdDSA JWT (header {"typ":"JWT","alg":"EdDSA"}, no kid) with the Ed25519 key of issuer.did, whose payload is the claims without the reserved names iss, sub, aud, iat, exp, nbf and jti (dropped silently), then aud (audience), iat (now), exp (now + ttlSeconds) and iss (issuer.did). The DID must be one of the app's, registered or not; issuer.verificationMethodId is checked for its form only. Needs ISSUE_DID_JWT, which API-key tokens carry, and costs 5 credits. Source: did.controller.ts issueDidJwt, did.service.ts issueDidJwt, issue-did-jwt.dto.ts.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/did/auth/issue-jwt (the `IssueDIDJWT` operationId).
+func (c *ClientWithResponses) IssueDIDJWTWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*IssueDIDJWTResponse, error) {
+	rsp, err := c.IssueDIDJWTWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseIssueDIDJWTResponse(rsp)
+}
+
+// IssueDIDJWTWithResponse Issue a JWT signed by one of the app's DIDs.
+//
+// Signs an EdDSA JWT (header {"typ":"JWT","alg":"EdDSA"}, no kid) with the Ed25519 key of issuer.did, whose payload is the claims without the reserved names iss, sub, aud, iat, exp, nbf and jti (dropped silently), then aud (audience), iat (now), exp (now + ttlSeconds) and iss (issuer.did). The DID must be one of the app's, registered or not; issuer.verificationMethodId is checked for its form only. Needs ISSUE_DID_JWT, which API-key tokens carry, and costs 5 credits. Source: did.controller.ts issueDidJwt, did.service.ts issueDidJwt, issue-did-jwt.dto.ts.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/did/auth/issue-jwt (the `IssueDIDJWT` operationId).
+func (c *ClientWithResponses) IssueDIDJWTWithResponse(ctx context.Context, body IssueDIDJWTJSONRequestBody, reqEditors ...RequestEditorFn) (*IssueDIDJWTResponse, error) {
+	rsp, err := c.IssueDIDJWT(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseIssueDIDJWTResponse(rsp)
+}
+
 // SignDIDAuthWithBodyWithResponse Sign a DID document with one of the app's DIDs.
 //
 // Signs with the stored key of verificationMethodId, for assertionMethod by default or for authentication with a challenge and domain. At least one of did and didDocument is required; an unregistered DID needs didDocument. Needs WRITE_DID and costs credits.
@@ -7694,6 +8900,36 @@ func (c *ClientWithResponses) RegisterDIDWithResponse(ctx context.Context, body 
 	return ParseRegisterDIDResponse(rsp)
 }
 
+// RegisterDIDV2WithBodyWithResponse Register a DID on chain, one sign info per verification method.
+//
+// Every verification method of didDocument needs an entry in signInfos. For Ed25519VerificationKey2020 and BabyJubJubKey2021 methods the server signs with the DID's stored key, so the DID must be one of the app's; ECDSA methods need the caller's signature, clientSpec and created. When the app has a fee grant the transaction is queued and the answer says UNREGISTRED with an empty transactionHash. Needs WRITE_DID and costs 10 credits (a POST and a chain write of 50 HID). Source: did.controller.ts registerV2, did.service.ts registerV2, register-did.dto.ts RegisterV2DidDto.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/did/register/v2 (the `RegisterDIDV2` operationId).
+func (c *ClientWithResponses) RegisterDIDV2WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RegisterDIDV2Response, error) {
+	rsp, err := c.RegisterDIDV2WithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRegisterDIDV2Response(rsp)
+}
+
+// RegisterDIDV2WithResponse Register a DID on chain, one sign info per verification method.
+//
+// Every verification method of didDocument needs an entry in signInfos. For Ed25519VerificationKey2020 and BabyJubJubKey2021 methods the server signs with the DID's stored key, so the DID must be one of the app's; ECDSA methods need the caller's signature, clientSpec and created. When the app has a fee grant the transaction is queued and the answer says UNREGISTRED with an empty transactionHash. Needs WRITE_DID and costs 10 credits (a POST and a chain write of 50 HID). Source: did.controller.ts registerV2, did.service.ts registerV2, register-did.dto.ts RegisterV2DidDto.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/did/register/v2 (the `RegisterDIDV2` operationId).
+func (c *ClientWithResponses) RegisterDIDV2WithResponse(ctx context.Context, body RegisterDIDV2JSONRequestBody, reqEditors ...RequestEditorFn) (*RegisterDIDV2Response, error) {
+	rsp, err := c.RegisterDIDV2(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRegisterDIDV2Response(rsp)
+}
+
 // ResolveDIDWithResponse Resolve a DID to its document.
 //
 // Resolves from the chain; a DID on chain answers its document and didDocumentMetadata {created, updated, deactivated, versionId}. For an app's own DID that is not on chain yet (created, or registered in a queued transaction that has not landed) the server rebuilds the document and answers didDocumentMetadata null, and rebuilds it wrong for a testnet DID: it takes the DID's fourth part for both the namespace and the method-specific id, so did:hid:testnet:<id> comes back as the document of did:hid:<id>:<id> (its id, controller and verification method ids are those of that other DID; the key is right). A mainnet DID, did:hid:<id>, comes back right. An unknown DID answers 200 with an empty didDocument and a null didDocumentMetadata, not 404. Needs READ_DID and costs credits.
@@ -7707,6 +8943,36 @@ func (c *ClientWithResponses) ResolveDIDWithResponse(ctx context.Context, did st
 		return nil, err
 	}
 	return ParseResolveDIDResponse(rsp)
+}
+
+// CreatePresentationWithBodyWithResponse Sign a verifiable presentation with a holder DID of the app.
+//
+// Wraps credentialDocuments in a presentation (id vp:hid:<namespace>:<a fresh key>) and signs it for authentication with challenge and domain, by verificationMethodId or the holder's first assertionMethod. The holder is resolved from the chain; an app's own DID that is not on chain resolves to the document the server rebuilds (see resolveDID), whose method ids are not the DID's, so the default method is not found (404). The method's DID must be one of the app's. Answers 200. Presentation routes check neither permissions nor credits. Source: presentation.controller.ts PresentationController.create, presentation.service.ts createPresentation.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/presentation (the `CreatePresentation` operationId).
+func (c *ClientWithResponses) CreatePresentationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePresentationResponse, error) {
+	rsp, err := c.CreatePresentationWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreatePresentationResponse(rsp)
+}
+
+// CreatePresentationWithResponse Sign a verifiable presentation with a holder DID of the app.
+//
+// Wraps credentialDocuments in a presentation (id vp:hid:<namespace>:<a fresh key>) and signs it for authentication with challenge and domain, by verificationMethodId or the holder's first assertionMethod. The holder is resolved from the chain; an app's own DID that is not on chain resolves to the document the server rebuilds (see resolveDID), whose method ids are not the DID's, so the default method is not found (404). The method's DID must be one of the app's. Answers 200. Presentation routes check neither permissions nor credits. Source: presentation.controller.ts PresentationController.create, presentation.service.ts createPresentation.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/presentation (the `CreatePresentation` operationId).
+func (c *ClientWithResponses) CreatePresentationWithResponse(ctx context.Context, body CreatePresentationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePresentationResponse, error) {
+	rsp, err := c.CreatePresentation(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreatePresentationResponse(rsp)
 }
 
 // CreatePresentationRequestWithBodyWithResponse Create a presentation request from a template.
@@ -7902,6 +9168,36 @@ func (c *ClientWithResponses) GetTransactionStatusWithResponse(ctx context.Conte
 		return nil, err
 	}
 	return ParseGetTransactionStatusResponse(rsp)
+}
+
+// GetUsageWithResponse Count the API calls between two dates, by path and method, with their prices.
+//
+// Counts the request log of the DID and credential routes (every answer, errors included, of a request that passed the token checks), grouped by path and method in no set order. The path is the request's URL with its query, so /api/v1/did?page=2 is a row of its own; /api/v1/did/resolve/…, /api/v1/credential/vc:… and /api/v1/schema/sch:… are counted as /api/v1/did/resolve, /api/v1/credential/resolve and /api/v1/schema/resolve; paths holding usage, credit or presentation are left out. The log is not filtered by serviceId. The controller's READ_USAGE is never checked, and the route is free. Source: usage.controller.ts, log.service.ts findBetweenDatesAndAgreegateByPath.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/usage (the `GetUsage` operationId).
+func (c *ClientWithResponses) GetUsageWithResponse(ctx context.Context, params *GetUsageParams, reqEditors ...RequestEditorFn) (*GetUsageResponse, error) {
+	rsp, err := c.GetUsage(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetUsageResponse(rsp)
+}
+
+// GetUsageDetailWithResponse Count the API calls between two dates, by path and day.
+//
+// Counts the same log as getUsage, grouped by path (not by method) and by UTC day. Free, and no permission is checked. Source: usage.controller.ts, log.service.ts findDetailedLogBetweenDates.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/usage/detail (the `GetUsageDetail` operationId).
+func (c *ClientWithResponses) GetUsageDetailWithResponse(ctx context.Context, params *GetUsageDetailParams, reqEditors ...RequestEditorFn) (*GetUsageDetailResponse, error) {
+	rsp, err := c.GetUsageDetail(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetUsageDetailResponse(rsp)
 }
 
 // ParseListCredentialsResponse parses an HTTP response from a ListCredentialsWithResponse call
@@ -8357,6 +9653,60 @@ func ParseAddVerificationMethodResponse(rsp *http.Response) (*AddVerificationMet
 	return response, nil
 }
 
+// ParseIssueDIDJWTResponse parses an HTTP response from a IssueDIDJWTWithResponse call
+func ParseIssueDIDJWTResponse(rsp *http.Response) (*IssueDIDJWTResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &IssueDIDJWTResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest DIDJWT
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest HTTPError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalOrHTTPError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseSignDIDAuthResponse parses an HTTP response from a SignDIDAuthWithResponse call
 func ParseSignDIDAuthResponse(rsp *http.Response) (*SignDIDAuthResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -8587,6 +9937,67 @@ func ParseRegisterDIDResponse(rsp *http.Response) (*RegisterDIDResponse, error) 
 	return response, nil
 }
 
+// ParseRegisterDIDV2Response parses an HTTP response from a RegisterDIDV2WithResponse call
+func ParseRegisterDIDV2Response(rsp *http.Response) (*RegisterDIDV2Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RegisterDIDV2Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest RegisteredDIDV2
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest HTTPError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest HTTPError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseResolveDIDResponse parses an HTTP response from a ResolveDIDWithResponse call
 func ParseResolveDIDResponse(rsp *http.Response) (*ResolveDIDResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -8628,6 +10039,60 @@ func ParseResolveDIDResponse(rsp *http.Response) (*ResolveDIDResponse, error) {
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreatePresentationResponse parses an HTTP response from a CreatePresentationWithResponse call
+func ParseCreatePresentationResponse(rsp *http.Response) (*CreatePresentationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreatePresentationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CreatedPresentation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest HTTPError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest HTTPError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -9079,6 +10544,100 @@ func ParseGetTransactionStatusResponse(rsp *http.Response) (*GetTransactionStatu
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetUsageResponse parses an HTTP response from a GetUsageWithResponse call
+func ParseGetUsageResponse(rsp *http.Response) (*GetUsageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetUsageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Usage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest HTTPError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetUsageDetailResponse parses an HTTP response from a GetUsageDetailWithResponse call
+func ParseGetUsageDetailResponse(rsp *http.Response) (*GetUsageDetailResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetUsageDetailResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UsageDetail
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest HTTPError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError

@@ -119,7 +119,8 @@ func TestSSIContract(t *testing.T) {
 	rec := &recorder{}
 	for _, scenario := range []func(*testing.T){TestSSILifecycle, TestSSIPagination, TestSSIAuthOrder, TestSSICredits, TestSSIPermissions, TestSSIValidation, TestSSIPresentations, TestSSIDIDTools,
 		TestSSIQueuedLifecycle, TestDisagreement3ResolveUnregisteredOwnDID, TestDisagreement4TemplateNameRecased, TestDisagreement5PartialTemplateUpdate,
-		TestDisagreement6RegisterBySignInfosOfCreatedDID, TestDisagreement7IssuedDocument, TestDisagreement8KeyTypes, TestDisagreement9UpdateDIDKeyAgreementAndNotFound} {
+		TestDisagreement6RegisterBySignInfosOfCreatedDID, TestDisagreement7IssuedDocument, TestDisagreement8KeyTypes, TestDisagreement9UpdateDIDKeyAgreementAndNotFound,
+		TestSSIRegisterDIDV2, TestSSIIssueDIDJWT, TestSSICreatePresentation, TestSSIUsage} {
 		contractRecorder = rec
 		scenario(t)
 		contractRecorder = nil
@@ -144,6 +145,20 @@ func TestSSIContract(t *testing.T) {
 	}
 	if len(missing) > 0 {
 		t.Errorf("operations never answered: %v", missing)
+	}
+	// Every answer that the fake gives to the routes added for issue 19.
+	for op, codes := range map[string][]int{
+		"registerDIDV2":      {201, 400, 401, 404, 500},
+		"issueDIDJWT":        {201, 400, 401},
+		"createPresentation": {200, 400, 401, 404, 500},
+		"getUsage":           {200, 400, 401},
+		"getUsageDetail":     {200, 400, 401},
+	} {
+		for _, code := range codes {
+			if !seen[op][code] {
+				t.Errorf("%s never answered %d", op, code)
+			}
+		}
 	}
 	var report []string
 	for op, st := range seen {
