@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // HIDNodeStatusPath is the path under [Server.URL] where the fake serves a
@@ -26,6 +27,7 @@ func (s *Server) statusRoute(w http.ResponseWriter, r *http.Request) {
 	}
 	id := strings.TrimPrefix(r.URL.Path, HIDNodeStatusPath)
 	s.mu.Lock()
+	s.settleLocked(time.Now()) // what landed since the last request: hid-node reads the chain
 	var ch *chainStatus
 	if rec := s.ssi.creds[id]; rec != nil && rec.status != nil && s.statusVisibleLocked(rec) {
 		c := rec.chain()

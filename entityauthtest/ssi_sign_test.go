@@ -258,3 +258,17 @@ func TestRegisterStatusQueuedWithoutProof(t *testing.T) {
 		t.Errorf("after the chain caught up = %s; want no credentialStatus and one failed transaction", a.body)
 	}
 }
+
+// TestHIDNodeStatusRouteSettles: the route reads the chain as it is now, so
+// a queued registration whose time has come is there without another SSI
+// request (a negative chain delay lands it at the next request).
+func TestHIDNodeStatusRouteSettles(t *testing.T) {
+	s := entityauthtest.Start(t, entityauthtest.Options{ChainDelay: -1})
+	tok := token(t, s, tokenRequest{})
+	did, vm := issuer(t, s, tok)
+	var doc struct{ ID string }
+	decodeAnswer(t, answer{body: string(issue(t, s, tok, issueBody(did, vm)).CredentialDocument)}, &doc)
+	if a := send(t, s, "", http.MethodGet, entityauthtest.HIDNodeStatusPath+doc.ID, nil); a.status != http.StatusOK {
+		t.Errorf("status right after the issue = %d %s; want 200: the registration has landed", a.status, a.body)
+	}
+}
