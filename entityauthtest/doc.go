@@ -189,15 +189,58 @@
 // queued: it puts the DID on chain, then answers 500 (duplicate key) for a
 // DID that createDID made.
 //
-// Proofs are the fake's own, not W3C Data Integrity proofs: proofValue is
-// "z" and the base58 Ed25519 signature of the document's JSON with its
-// object keys sorted (and without its proof). signDIDAuth signs any document
-// this way, createPresentation signs presentations this way (the shape of an
-// Ed25519Signature2020 proof around the fake's proofValue), and
-// verifyPresentation checks the holder's and each credential's
-// proof this way against the keys of registered DIDs, failing with 500, as
-// the real service does, when one does not verify. No proof of the real
-// service verifies here, and none of the fake's verifies elsewhere.
+// # Proofs
+//
+// The fake signs as Hypersign's stack does: Ed25519Signature2020 proofs over
+// the URDNA2015 canonical form (jsonld-signatures 9.3.1, with the JSON-LD
+// contexts embedded in this module; see internal/ldproof), by the DID's
+// stored key, so that package vc, and Hypersign's own JS stack, accept what
+// it issues:
+//
+//   - issueCredential answers a credential with the SDK's @context list, ids
+//     and member order (the claims as sent, then the subject's id), and a
+//     credentialStatus whose id names the fake's own hid-node route,
+//     {Server.URL}[HIDNodeStatusPath]{credential id}. Its answer's
+//     credentialStatus is the status document signed in place, proof
+//     included (disagreement 1); a term that the contexts do not define is
+//     400 ["Safe mode validation error."], and a context that is not
+//     embedded (the fake never fetches one) 400 with the SDK's text.
+//   - The status document on the fake chain is signed as hid-node
+//     canonicalizes it (revoked and suspended left out when false), and
+//     signed again by the issuer when its status changes. GET
+//     {Server.URL}[HIDNodeStatusPath]{id} serves it, without a token, as
+//     hid-node's REST API does ({credentialStatus: {credentialStatusDocument,
+//     credentialStatusProof}}); one not on chain is the gateway's 500 {code:
+//     2, message}. vc.HIDNodeStatus(srv.URL, srv.Client()) reads it.
+//   - registerCredentialStatus needs the status with its proof: in direct
+//     mode 400 with the SDK's text without it, and the chain refuses a proof
+//     that does not verify; queued, 201 {} and the chain refuses it unseen.
+//     Issuing with registerCredentialStatus true and a deactivated issuer
+//     answers 400 ["Bad Request Exception"] in direct mode (hid-node refuses
+//     the status).
+//   - signDIDAuth signs any JSON-LD document in place (appending the suite's
+//     context when absent; challenge and domain for the authentication
+//     purpose): a presentation signed this way verifies with package vc, as
+//     does one that createPresentation makes and signs with the holder's key.
+//     registerDID's signInfos are checked as such proofs, with their created
+//     and the assertionMethod purpose.
+//   - verifyPresentation checks the proofs against the fake chain with the
+//     signing input that package vc verifies (internal/ldproof; the fake
+//     cannot import vc, whose ssi import leads back to entityauth), as vc-js
+//     checks them (no claims binding, no dates), and answers as the real
+//     service: 201 {verified, presentationResult,
+//     credentialResults, error} with verified false for a proof that does not
+//     verify or a revoked or suspended credential (the cause goes to
+//     Options.Logf; the real error's text does not survive JSON); 500 where
+//     the SDK throws (a challenge of "", a holder or issuer not on chain, a
+//     document without the method it is told to use); 400 for a proof
+//     without a challenge. Like the SDK, it checks no expiry, and takes the
+//     challenge and domain from the proof itself: the relying party must
+//     compare the challenge (package vc does).
+//
+// The credentialMerkleRootHash is a SHA-256 of the credential, not the
+// iden3 merkle root that the SDK computes; nobody checks it (neither the
+// SDK nor package vc).
 //
 // Not modelled: ECDSA and BabyJubJub key types (400), schemas (the
 // schema routes are not in the spec; issuing with a schemaId is 400), the

@@ -288,7 +288,8 @@ func (s *Server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	h := &handler{s: s}
 	api.HandlerWithOptions(h, api.StdHTTPServerOptions{BaseRouter: mux, ErrorHandlerFunc: h.paramError})
-	s.mountSSI(mux) // the SSI API, ssi_*.go
+	s.mountSSI(mux)                                  // the SSI API, ssi_*.go
+	mux.HandleFunc(HIDNodeStatusPath, s.statusRoute) // hid-node's status query, hidnode.go
 	mux.HandleFunc("/", notFound)
 	return mux
 }

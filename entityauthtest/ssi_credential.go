@@ -1,6 +1,7 @@
 package entityauthtest
 
 import (
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -31,9 +32,9 @@ type credRecord struct {
 	schemaType string
 	schemaID   *string
 	createdAt  time.Time
-	doc        map[string]any // the signed credential, kept only when persist
-	status     *credStatus    // nil until registered on the fake chain
-	records    []txnStatus    // the queue worker's records of landed transactions (queued mode)
+	doc        object      // the signed credential, kept only when persist
+	status     *credStatus // nil until registered on the fake chain
+	records    []txnStatus // the queue worker's records of landed transactions (queued mode)
 }
 
 // credStatus is a credential's status as the chain holds it.
@@ -151,9 +152,9 @@ func (h *ssiHandler) GetCredential(w http.ResponseWriter, r *http.Request, id st
 			return notFoundError(id+" is not found", id+" does not belongs to the App id: "+c.appID)
 		}
 		out := struct {
-			CredentialDocument map[string]any `json:"credentialDocument,omitempty"`
-			CredentialStatus   *chainStatus   `json:"credentialStatus,omitempty"`
-			Metadata           credMetadata   `json:"metadata"`
+			CredentialDocument object       `json:"credentialDocument,omitempty"`
+			CredentialStatus   *chainStatus `json:"credentialStatus,omitempty"`
+			Metadata           credMetadata `json:"metadata"`
 		}{Metadata: rec.metadata()}
 		if rec.persist && retrieve {
 			out.CredentialDocument = rec.doc
@@ -248,7 +249,6 @@ func (h *ssiHandler) IssueCredential(w http.ResponseWriter, r *http.Request) {
 		issuer, _ := body.get("issuerDid").(string)
 		subject, _ := body.get("subjectDid").(string)
 		expiration, _ := body.get("expirationDate").(string)
-		fields, _ := body.get("fields").(map[string]any)
 		schemaID, hasSchema := body.get("schemaId").(string)
 		persist := body.get("persist") == true
 		register := body.get("registerCredentialStatus") != false
@@ -300,28 +300,30 @@ func (h *ssiHandler) IssueCredential(w http.ResponseWriter, r *http.Request) {
 		id := "vc:hid:testnet:z" + base58.Encode(append([]byte{0xed, 0x01}, pubOf(key)...))
 		now := time.Now()
 		issuance := now.Add(-issuanceLead).UTC().Format(isoSeconds)
-		subjectClaims := map[string]any{"id": subject}
-		for k, v := range fields {
-			subjectClaims[k] = v
+		fieldsOrdered, _ := orderedMember(body.raw, "fields").(object)
+		doc := credentialDocument(ctx, id, types, issuer, issuance, expires.UTC().Format(isoSeconds), fieldsOrdered, subject, s.URL+HIDNodeStatusPath+id)
+		signed, err := ldSign(owner.key, doc, object{{"type", ed25519ProofType}, {"created", now.UTC().Format(isoSeconds)}, {"verificationMethod", vmid}, {"proofPurpose", "assertionMethod"}})
+		if err != nil {
+			return badRequest(signingError(err))
 		}
-		doc := map[string]any{
-			"@context":          ctx,
-			"id":                id,
-			"type":              types,
-			"issuer":            issuer,
-			"issuanceDate":      issuance,
-			"expirationDate":    expires.UTC().Format(isoSeconds),
-			"credentialSubject": subjectClaims,
-			"credentialStatus":  map[string]any{"id": statusBaseURL + id, "type": statusListType},
-		}
-		proof := map[string]any{"type": ed25519ProofType, "created": now.UTC().Format(isoSeconds), "verificationMethod": vmid, "proofPurpose": "assertionMethod"}
-		proof["proofValue"] = sign(owner.key, doc)
-		doc["proof"] = proof
+		doc = doc.set("proof", signed)
 
 		sum := sha256.Sum256(canonical(doc))
 		rec := &credRecord{id: id, issuerDID: issuer, vmID: vmid, persist: persist, register: register, schemaType: types[min(1, len(types)-1)], createdAt: now}
 		st := &credStatus{issuer: issuer, issuanceDate: issuance, hash: hex.EncodeToString(sum[:]), remarks: "Credential is active", created: now, updated: now}
-		st.proofValue = sign(owner.key, st.hash)
+		// The SDK signs the status document in place, then registers it
+		// (credential.service.ts copies it, proof included, into the answer).
+		rec.status = st
+		issued, err := rec.signStatus(owner.key)
+		rec.status = nil
+		if err != nil {
+			return badRequest(signingError(err))
+		}
+		if d := s.ssi.dids[issuer]; register && !s.queued() && d != nil && d.deactivated {
+			// hid-node refuses a status whose issuer is deactivated; the
+			// service re-wraps the failed registration as a bare 400.
+			return badRequest("Bad Request Exception")
+		}
 		if persist {
 			rec.doc = doc
 		}
@@ -335,19 +337,10 @@ func (h *ssiHandler) IssueCredential(w http.ResponseWriter, r *http.Request) {
 		s.ssi.creds[id] = rec
 		s.ssi.credOrder = append(s.ssi.credOrder, id)
 
-		issued := map[string]any{
-			"@context":                 []string{credStatusContext, ed25519Context},
-			"id":                       id,
-			"issuer":                   issuer,
-			"issuanceDate":             st.issuanceDate,
-			"remarks":                  st.remarks,
-			"credentialMerkleRootHash": st.hash,
-			"proof":                    map[string]any{"type": ed25519ProofType, "created": st.issuanceDate, "verificationMethod": vmid, "proofPurpose": "assertionMethod", "proofValue": st.proofValue},
-		}
 		return ok(http.StatusCreated, struct {
-			CredentialDocument map[string]any `json:"credentialDocument"`
-			CredentialStatus   map[string]any `json:"credentialStatus"`
-			Metadata           credMetadata   `json:"metadata"`
+			CredentialDocument object       `json:"credentialDocument"`
+			CredentialStatus   object       `json:"credentialStatus"`
+			Metadata           credMetadata `json:"metadata"`
 		}{doc, issued, rec.metadata()})
 	})
 }
@@ -470,17 +463,20 @@ func (h *ssiHandler) UpdateCredentialStatus(w http.ResponseWriter, r *http.Reque
 			if reason != "" {
 				st.remarks = reason
 			}
+			// The SDK signs the new status document when asked (its proof's
+			// created), and the chain keeps that proof when the change lands.
 			st.updated = at
-			st.proofValue = sign(s.ssi.dids[rec.issuerDID].key, st.hash+status)
+			_, _ = rec.signStatus(s.statusKeyLocked(rec)) // embedded contexts, defined terms: it cannot fail
 		}
+		signedAt := time.Now()
 		if s.queued() {
 			// Signed, queued, then answered with the chain's status as it
 			// still is: the status from before the change.
 			before := rec.chain()
-			s.enqueueLocked(txCredUpdate, func(at time.Time) bool {
+			s.enqueueLocked(txCredUpdate, func(time.Time) bool {
 				took := refusal() == ""
 				if took {
-					apply(at)
+					apply(signedAt)
 				}
 				rec.record(txnUpdateStatus, took)
 				return took
@@ -490,7 +486,7 @@ func (h *ssiHandler) UpdateCredentialStatus(w http.ResponseWriter, r *http.Reque
 		if msg := refusal(); msg != "" {
 			return badRequest(msg)
 		}
-		apply(time.Now())
+		apply(signedAt)
 		return ok(http.StatusOK, rec.chain())
 	})
 }
@@ -498,10 +494,11 @@ func (h *ssiHandler) UpdateCredentialStatus(w http.ResponseWriter, r *http.Reque
 // registerStatusLaterLocked queues the registration of rec's status st. s.mu
 // must be held.
 func (s *Server) registerStatusLaterLocked(rec *credRecord, st *credStatus) {
-	s.enqueueLocked(txCredRegister, func(at time.Time) bool {
+	s.enqueueLocked(txCredRegister, func(time.Time) bool {
 		took := rec.status == nil
 		if took {
-			st.created, st.updated = at, at
+			// The chain keeps the proof as signed before it was queued.
+			st.txHash = txHash()
 			rec.status = st
 		}
 		rec.record(txnRegisterStatus, took)
@@ -534,7 +531,10 @@ func (s *Server) controlsLocked(issuer, did string) bool {
 
 // RegisterCredentialStatus answers POST /api/v1/credential/status/register:
 // it puts the status of a credential issued with registerCredentialStatus
-// false on the fake chain.
+// false on the fake chain. The status must carry the proof that the issue
+// answer gave it (hs-ssi-sdk's own client sends it apart, as
+// credentialStatusProof, which the service ignores); the chain checks it as
+// hid-node does, with the key of the DID it names.
 func (h *ssiHandler) RegisterCredentialStatus(w http.ResponseWriter, r *http.Request) {
 	h.serve(w, r, opWriteCred, func(_ caller, body jsObject) jsonAnswer {
 		var v violations
@@ -554,15 +554,19 @@ func (h *ssiHandler) RegisterCredentialStatus(w http.ResponseWriter, r *http.Req
 		defer s.mu.Unlock()
 		rec := s.ssi.creds[id]
 		if s.queued() {
-			// Queued: 201 {} whatever the chain will say.
+			// Queued: 201 {} whatever the chain will say; the worker records
+			// the chain's refusal (of a status without a valid proof, say).
 			if rec != nil {
-				hash, _ := cs["credentialMerkleRootHash"].(string)
-				issuance, _ := cs["issuanceDate"].(string)
-				st := &credStatus{issuer: rec.issuerDID, issuanceDate: issuance, hash: hash, remarks: "Credential is active"}
-				st.proofValue = sign(s.ssi.dids[rec.issuerDID].key, hash)
-				s.registerStatusLaterLocked(rec, st)
+				s.enqueueLocked(txCredRegister, func(time.Time) bool {
+					took := rec.status == nil && s.registerStatusLocked(rec, cs) == ""
+					rec.record(txnRegisterStatus, took)
+					return took
+				})
 			}
 			return ok(http.StatusCreated, struct{}{})
+		}
+		if _, hasProof := cs["proof"].(map[string]any); !hasProof {
+			return badRequest(msgNoStatusProof)
 		}
 		if rec == nil {
 			return badRequest("failed to execute message; message index: 0: credential " + id + " is unknown to the chain (entityauthtest registers only the app's credentials)")
@@ -570,15 +574,54 @@ func (h *ssiHandler) RegisterCredentialStatus(w http.ResponseWriter, r *http.Req
 		if rec.status != nil {
 			return badRequest("failed to execute message; message index: 0: credential status document " + id + " already exists")
 		}
-		now := time.Now()
-		hash, _ := cs["credentialMerkleRootHash"].(string)
-		issuance, _ := cs["issuanceDate"].(string)
-		rec.status = &credStatus{issuer: rec.issuerDID, issuanceDate: issuance, hash: hash, remarks: "Credential is active", created: now, updated: now}
-		rec.status.proofValue = sign(s.ssi.dids[rec.issuerDID].key, hash)
-		rec.status.txHash = txHash()
-		rec.register = true
+		if refusal := s.registerStatusLocked(rec, cs); refusal != "" {
+			return badRequest(refusal)
+		}
 		return ok(http.StatusCreated, map[string]string{"transactionHash": rec.status.txHash})
 	})
+}
+
+// registerStatusLocked puts the status document cs (with its proof) on the
+// fake chain as rec's status, after checking its proof as hid-node does,
+// with the key of the DID it names, which the issuer's document must list.
+// It returns the chain's refusal, or "". s.mu must be held.
+func (s *Server) registerStatusLocked(rec *credRecord, cs map[string]any) string {
+	proof, _ := cs["proof"].(map[string]any)
+	vm, _ := proof["verificationMethod"].(string)
+	signer := s.ssi.dids[strings.SplitN(vm, "#", 2)[0]]
+	issuerRec := s.ssi.dids[rec.issuerDID]
+	if proof == nil || signer == nil || issuerRec == nil || docKey(rawMap(issuerRec.onChain), vm) == "" || !ldVerify(pubOf(signer.key), withoutProof(cs), proof) {
+		return "failed to execute message; message index: 0: signature verification failed for " + vm + ": invalid signature detected"
+	}
+	created, _ := time.Parse(time.RFC3339, str(proof["created"]))
+	rec.status = &credStatus{issuer: rec.issuerDID, issuanceDate: str(cs["issuanceDate"]), hash: str(cs["credentialMerkleRootHash"]), remarks: str(cs["remarks"]), created: created, updated: created}
+	// Signed again as the chain holds it: Ed25519 is deterministic, so this
+	// is the proofValue that was sent.
+	if _, err := rec.signStatus(signer.key); err != nil {
+		rec.status = nil
+		return signingError(err)
+	}
+	rec.status.txHash = txHash()
+	rec.register = true
+	return ""
+}
+
+// msgNoStatusProof is hs-ssi-sdk's refusal of a status to register without
+// its proof (src/credential/vc.ts registerCredentialStatus).
+const msgNoStatusProof = "HID-SSI-SDK:: Error: credentialStatus and credentialStatusProof are required to register credential status"
+
+// statusKeyLocked returns the key that signs rec's status: that of the DID
+// of the verification method that issued it. s.mu must be held.
+func (s *Server) statusKeyLocked(rec *credRecord) ed25519.PrivateKey {
+	if d := s.ssi.dids[strings.SplitN(rec.vmID, "#", 2)[0]]; d != nil {
+		return d.key
+	}
+	return s.ssi.dids[rec.issuerDID].key
+}
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
 }
 
 // rawMap decodes a stored JSON object.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -353,7 +354,8 @@ func (h *ssiHandler) RegisterDID(w http.ResponseWriter, r *http.Request) {
 }
 
 // registerBySignInfos registers with the caller's signatures: each must be
-// the fake's own proof value (see sign) over the document, by a key in it.
+// an Ed25519Signature2020 over the document by a key in it, with the
+// signInfo's created (see verifySignInfo), as signDIDAuth makes one.
 // This path is never queued. The real service then inserts a database row
 // for the DID (did.service.ts register): the DID that /did/create stored
 // already makes that a duplicate key, uncaught, so the answer is a 500
@@ -363,8 +365,7 @@ func (h *ssiHandler) registerBySignInfos(r *http.Request, rec *didRecord, doc ma
 	for _, si := range infos {
 		info, _ := si.(map[string]any)
 		id, _ := info["verification_method_id"].(string)
-		sig, _ := info["signature"].(string)
-		if !verify(docKey(doc, id), sig, doc) {
+		if !verifySignInfo(doc, info) {
 			return sdkError(r, "Query failed with (6): rpc error: code = Unknown desc = failed to execute message; message index: 0: invalid signature detected: "+id)
 		}
 	}
@@ -671,8 +672,10 @@ func (h *ssiHandler) AddVerificationMethod(w http.ResponseWriter, r *http.Reques
 	})
 }
 
-// SignDIDAuth answers POST /api/v1/did/auth/sign: the document with the
-// fake's proof by the stored key.
+// SignDIDAuth answers POST /api/v1/did/auth/sign: the document signed in
+// place with an Ed25519Signature2020 by the DID's stored key, as
+// jsonld-signatures signs it (see ldSign): a presentation signed with the
+// authentication purpose, a challenge and a domain verifies with package vc.
 func (h *ssiHandler) SignDIDAuth(w http.ResponseWriter, r *http.Request) {
 	h.serve(w, r, opWriteDID, func(_ caller, body jsObject) jsonAnswer {
 		if !jsTruthy(body.get("did")) && !jsTruthy(body.get("didDocument")) {
@@ -701,28 +704,44 @@ func (h *ssiHandler) SignDIDAuth(w http.ResponseWriter, r *http.Request) {
 		if !hasDoc && !rec.completed {
 			return badRequest("didDocument parameter is required for private did")
 		}
+		// The document keeps its members' order, as the SDK signs it in place.
+		ordered, _ := orderedMember(body.raw, "didDocument").(object)
 		if !hasDoc {
-			_ = json.Unmarshal(rec.onChain, &doc)
+			v, _ := orderedJSON(rec.onChain)
+			ordered, _ = v.(object)
 		}
 		opts, _ := body.get("options").(map[string]any)
 		purpose, _ := opts["purpose"].(string)
 		if purpose == "" {
 			purpose = "assertionMethod"
 		}
-		proof := map[string]any{
-			"type":               ed25519ProofType,
-			"created":            time.Now().UTC().Format(isoSeconds),
-			"verificationMethod": vmid,
-			"proofPurpose":       purpose,
+		// jsonld-signatures adds the suite's context when it is absent.
+		switch c := ordered.get("@context").(type) {
+		case []any:
+			if !slices.Contains(c, any(ed25519Context)) {
+				ordered = ordered.set("@context", append(c, ed25519Context))
+			}
+		case string:
+			if c != ed25519Context {
+				ordered = ordered.set("@context", []any{c, ed25519Context})
+			}
+		case nil:
+			ordered = ordered.set("@context", ed25519Context)
 		}
-		for _, k := range []string{"challenge", "domain"} {
-			if x, ok := opts[k].(string); ok {
-				proof[k] = x
+		proof := object{{"type", ed25519ProofType}, {"created", time.Now().UTC().Format(isoSeconds)}, {"verificationMethod", vmid}, {"proofPurpose", purpose}}
+		if purpose == "authentication" {
+			// AuthenticationProofPurpose adds its challenge, and its domain when set.
+			c, _ := opts["challenge"].(string)
+			proof = append(proof, member{"challenge", c})
+			if d, _ := opts["domain"].(string); d != "" {
+				proof = append(proof, member{"domain", d})
 			}
 		}
-		proof["proofValue"] = sign(rec.key, doc)
-		doc["proof"] = proof
-		return ok(http.StatusCreated, doc)
+		signed, err := ldSign(rec.key, ordered, proof)
+		if err != nil {
+			return sdkError(r, signingError(err))
+		}
+		return ok(http.StatusCreated, ordered.set("proof", signed))
 	})
 }
 

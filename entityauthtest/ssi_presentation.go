@@ -341,56 +341,6 @@ func (h *ssiHandler) CreatePresentationRequest(w http.ResponseWriter, r *http.Re
 	})
 }
 
-// VerifyPresentation answers POST /api/v1/presentation/verify: each
-// credential's proof and the holder's proof must be the fake's own (see
-// sign), by keys of DIDs on the fake chain.
-func (h *ssiHandler) VerifyPresentation(w http.ResponseWriter, r *http.Request) {
-	h.serve(w, r, opPresentation, func(_ caller, body jsObject) jsonAnswer {
-		p, isObj := body.get("presentation").(map[string]any)
-		if !isNonEmptyObject(p) {
-			var v violations
-			v.add("presentation must be a non-empty object")
-			if !isObj {
-				v.add("presentation must be an object")
-			}
-			return *v.answer()
-		}
-		h.s.mu.Lock()
-		defer h.s.mu.Unlock()
-		check := func(doc map[string]any) map[string]any {
-			proof, _ := doc["proof"].(map[string]any)
-			vm, _ := proof["verificationMethod"].(string)
-			pv, _ := proof["proofValue"].(string)
-			unsigned := map[string]any{}
-			for k, v := range doc {
-				if k != "proof" {
-					unsigned[k] = v
-				}
-			}
-			rec := h.s.ssi.dids[strings.SplitN(vm, "#", 2)[0]]
-			ok := rec != nil && rec.registered && !rec.deactivated && verify(docKey(rawMap(rec.onChain), vm), pv, unsigned)
-			return map[string]any{"verified": ok, "results": []any{map[string]any{"proof": proof, "verified": ok}}}
-		}
-		holder := check(p)
-		all := holder["verified"] == true
-		var creds []any
-		vcs, _ := p["verifiableCredential"].([]any)
-		for _, x := range vcs {
-			vc, _ := x.(map[string]any)
-			res := check(vc)
-			if id, _ := vc["id"].(string); h.s.ssi.creds[id] != nil && h.s.ssi.creds[id].status != nil && (h.s.ssi.creds[id].status.revoked || h.s.ssi.creds[id].status.suspended) {
-				res["verified"] = false
-			}
-			all = all && res["verified"] == true
-			creds = append(creds, res)
-		}
-		if !all {
-			return sdkError(r, "HID-SSI-SDK:: Error: presentation or credential proof does not verify")
-		}
-		return ok(http.StatusCreated, map[string]any{"presentationResult": holder, "verified": true, "credentialResults": creds})
-	})
-}
-
 // GetSSIStatus answers GET /api/v1/status/ssi/{id}: 403, since the route
 // needs CHECK_LIVE_STATUS.
 func (h *ssiHandler) GetSSIStatus(w http.ResponseWriter, r *http.Request, _ string, _ models.GetSSIStatusParams) {

@@ -41,9 +41,8 @@ type presentationProof struct {
 // rebuilds (see resolveDID), whose method ids are not the DID's, so that
 // the default method is not found (404), as on the real service.
 //
-// The proof has the shape of an Ed25519Signature2020 proof, but its
-// proofValue is the fake's own signature (see the package doc), which
-// verifyPresentation checks: no W3C verifier accepts it.
+// The proof is a real Ed25519Signature2020 (see ldSign): package vc, and
+// verifyPresentation, accept it with its challenge and domain.
 func (h *ssiHandler) CreatePresentation(w http.ResponseWriter, r *http.Request) {
 	h.serve(w, r, opPresentation, func(c caller, body jsObject) jsonAnswer {
 		if bad := didSetters(body, "holderDid"); bad != nil {
@@ -106,8 +105,14 @@ func (h *ssiHandler) CreatePresentation(w http.ResponseWriter, r *http.Request) 
 			ProofPurpose: "authentication", Challenge: challenge, Domain: domain,
 		}
 		// The server signs with the stored key of the method's DID, whatever
-		// key the holder's document names.
-		proof.ProofValue = sign(signer.key, vp)
+		// key the holder's document names, as jsonld-signatures does with the
+		// authentication purpose (challenge, then domain).
+		signed, err := ldSign(signer.key, vp, object{{"type", proof.Type}, {"created", proof.Created}, {"verificationMethod", vmid},
+			{"proofPurpose", proof.ProofPurpose}, {"challenge", challenge}, {"domain", domain}})
+		if err != nil {
+			return sdkError(r, signingError(err))
+		}
+		proof.ProofValue, _ = signed.get("proofValue").(string)
 		vp.Proof = &proof
 		return ok(http.StatusOK, struct {
 			Presentation presentation `json:"presentation"`

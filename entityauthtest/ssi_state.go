@@ -160,31 +160,6 @@ func rebuiltDIDDoc(did string, pub ed25519.PublicKey) didDoc {
 // txHash returns a new transaction hash: 64 upper-case hex digits.
 func txHash() string { return strings.ToUpper(hex.EncodeToString(randomBytes(32))) }
 
-// sign returns the fake's proof value over v: "z" and the base58 Ed25519
-// signature of v's JSON, whose object keys encoding/json sorts. It is not a
-// W3C Data Integrity proof.
-func sign(key ed25519.PrivateKey, v any) string {
-	return "z" + base58.Encode(ed25519.Sign(key, canonical(v)))
-}
-
-// verify checks a proof value made by sign against the multibase key.
-func verify(publicKeyMultibase, proofValue string, v any) bool {
-	pub, err1 := decodeMultibaseKey(publicKeyMultibase)
-	sig, err2 := base58.Decode(strings.TrimPrefix(proofValue, "z"))
-	if err1 != nil || err2 != nil || !strings.HasPrefix(proofValue, "z") {
-		return false
-	}
-	return ed25519.Verify(pub, canonical(v), sig)
-}
-
-func decodeMultibaseKey(s string) (ed25519.PublicKey, error) {
-	b, err := base58.Decode(strings.TrimPrefix(s, "z"))
-	if err != nil || !strings.HasPrefix(s, "z") || len(b) != 2+ed25519.PublicKeySize || b[0] != 0xed || b[1] != 0x01 {
-		return nil, base58.ErrInvalid
-	}
-	return ed25519.PublicKey(b[2:]), nil
-}
-
 // canonical is v's JSON with object keys sorted (through a generic value).
 func canonical(v any) []byte {
 	b, _ := json.Marshal(v)

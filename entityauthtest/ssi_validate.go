@@ -19,6 +19,7 @@ import (
 type jsObject struct {
 	keys []string
 	vals map[string]any
+	raw  []byte // the body, for the order of nested members (see orderedMember)
 }
 
 func (o jsObject) get(k string) any { return o.vals[k] }
@@ -44,6 +45,7 @@ func readBody(r *http.Request) jsObject {
 		return jsObject{vals: map[string]any{}}
 	}
 	o.keys = objectKeys(b)
+	o.raw = b
 	return o
 }
 

@@ -394,8 +394,13 @@ func (c *Client) CreatePresentationRequest(ctx context.Context, req ssiapi.NewPr
 	return result[ssiapi.PresentationRequest](c, "createPresentationRequest", http.StatusCreated, func() (*http.Response, error) { return c.api.CreatePresentationRequest(ctx, req) })
 }
 
-// VerifyPresentation verifies a verifiable presentation. The real server
-// reports most failed verifications as an [ErrServer] with the SDK's message.
+// VerifyPresentation verifies a verifiable presentation with the real
+// service's SDK. A presentation whose signature does not verify, or whose
+// credential is revoked or suspended, is a result with Verified false, not
+// an error; the SDK's throws (an issuer or holder not on chain, a challenge
+// of "") are an [ErrServer]. The service takes the challenge from the
+// presentation itself and compares it with nothing: check it yourself, or
+// verify offline with package vc, which does.
 func (c *Client) VerifyPresentation(ctx context.Context, req ssiapi.VerifyPresentationRequest) (*ssiapi.PresentationVerification, error) {
 	return result[ssiapi.PresentationVerification](c, "verifyPresentation", http.StatusCreated, func() (*http.Response, error) { return c.api.VerifyPresentation(ctx, req) })
 }

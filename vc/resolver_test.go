@@ -5,14 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
-
-	"github.com/entity-studio-go/entityauth"
-	"github.com/entity-studio-go/entityauth/entityauthtest"
-	"github.com/entity-studio-go/entityauth/ssi"
 )
 
 func TestDIDDocumentsErrors(t *testing.T) {
@@ -146,82 +140,5 @@ func TestProofPurpose(t *testing.T) {
 	}
 	if res.Holder != k.did || res.Domain != "" {
 		t.Errorf("result = %+v; want holder %s, no domain", res, k.did)
-	}
-}
-
-// TestSSIResolver resolves through package ssi against the fake.
-func TestSSIResolver(t *testing.T) {
-	srv := entityauthtest.NewServer(entityauthtest.Options{})
-	defer srv.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	cfg := &entityauth.Config{APISecretKey: srv.APIKey(), BaseURL: srv.URL}
-	hc := cfg.Client(ctx)
-	c, err := ssi.NewClient(srv.URL, hc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := SSIResolver(c)
-
-	// Create a DID (raw JSON, as a user of any client would).
-	var created struct {
-		Did      string `json:"did"`
-		MetaData struct {
-			DidDocument json.RawMessage `json:"didDocument"`
-		} `json:"metaData"`
-	}
-	post(t, hc, srv.URL+"/api/v1/did/create", `{"namespace":"testnet"}`, &created)
-	_, err = r.ResolveDID(ctx, created.Did)
-	wantErr(t, err, ErrDIDNotFound, "not registered on chain")
-
-	post(t, hc, srv.URL+"/api/v1/did/register", `{"didDocument":`+string(created.MetaData.DidDocument)+`,"verificationMethodId":"`+created.Did+`#key-1"}`, nil)
-	_, err = r.ResolveDID(ctx, created.Did)
-	wantErr(t, err, ErrDIDNotFound, "not registered on chain") // queued, as in production
-	srv.FlushChain()
-	raw, err := r.ResolveDID(ctx, created.Did)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var answer struct {
-		DidDocument struct {
-			ID              string   `json:"id"`
-			AssertionMethod []string `json:"assertionMethod"`
-		} `json:"didDocument"`
-	}
-	if err := json.Unmarshal(raw, &answer); err != nil {
-		t.Fatal(err)
-	}
-	if answer.DidDocument.ID != created.Did || len(answer.DidDocument.AssertionMethod) != 1 {
-		t.Errorf("resolved %s; want the document of %s with its assertionMethod", raw, created.Did)
-	}
-
-	_, err = r.ResolveDID(ctx, "did:hid:testnet:zUnknown")
-	wantErr(t, err, ErrDIDNotFound)
-
-	srv.SetDown(true)
-	_, err = r.ResolveDID(ctx, created.Did)
-	wantErr(t, err, ErrDIDUnavailable, "resolving through the SSI API")
-}
-
-func post(t *testing.T, hc *http.Client, url, body string, out any) {
-	t.Helper()
-	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := hc.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode/100 != 2 {
-		t.Fatalf("POST %s: %s %s", url, resp.Status, b)
-	}
-	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
-			t.Fatal(err)
-		}
 	}
 }

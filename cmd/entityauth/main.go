@@ -1,5 +1,5 @@
 // Command entityauth gets, caches and inspects Entity Studio access tokens,
-// calls the SSI API with them, serves a fake Entity Studio for tests, and
+// calls the SSI API with them, verifies credentials and presentations, serves a fake Entity Studio for tests, and
 // shows the library at work.
 //
 // Usage:
@@ -7,6 +7,7 @@
 //	entityauth token [flags]        print an access token (cached across runs)
 //	entityauth api [flags] PATH     call the SSI API with a cached token
 //	entityauth inspect [TOKEN|-]    decode a token's header and claims, unverified
+//	entityauth verify [flags] FILE  verify a credential or presentation offline
 //	entityauth fake [flags]         serve a fake Entity Studio for tests
 //	entityauth demo                 walk through the library against an in-process fake
 //	entityauth version              print the build's version (also --version)
@@ -40,6 +41,7 @@ func init() {
 		{"token", "[flags]", "print an access token, cached across runs", (*cli).token},
 		{"api", "[flags] PATH", "call the SSI API with a cached token; print the answer", (*cli).api},
 		{"inspect", "[flags] [TOKEN|-]", "decode a token's header and claims WITHOUT verifying it", (*cli).inspect},
+		{"verify", "[flags] FILE|-", "verify a credential or presentation offline; exit 0 when valid", (*cli).verify},
 		{"fake", "[flags]", "serve a fake Entity Studio for tests until interrupted", (*cli).fake},
 		{"demo", "", "walk through the library against an in-process fake", (*cli).demo},
 		{"version", "", "print the build's version (also --version)", (*cli).version},

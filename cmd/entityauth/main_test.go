@@ -133,8 +133,11 @@ func TestHelp(t *testing.T) {
 	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}} {
 		r := e.run("", args...)
 		r.want(t, 0, args...)
-		if len(commands) < 7 {
-			t.Errorf("%d commands; want token, api, inspect, fake, demo, version and help at least", len(commands))
+		if len(commands) < 8 {
+			t.Errorf("%d commands; want token, api, inspect, verify, fake, demo, version and help at least", len(commands))
+		}
+		if !strings.Contains(r.stdout, "\n  entityauth verify [flags] FILE|-") {
+			t.Errorf("entityauth %q: stdout lacks the verify command:\n%s", args, r.stdout)
 		}
 		for _, cmd := range commands { // every command, each on a line of its own
 			if line := "\n  entityauth " + cmd.name + " "; !strings.Contains(r.stdout, line) {
@@ -155,6 +158,7 @@ func TestHelp(t *testing.T) {
 		{"token", []string{"secret-file", "base-url", "origin", "grant-type", "lifetime", "no-cache", "format"}},
 		{"api", []string{"method", "data", "paginate", "api-url", "secret-file", "base-url", "origin", "grant-type", "lifetime", "no-cache"}},
 		{"inspect", []string{"format"}},
+		{"verify", []string{"did", "challenge", "domain", "at", "status-url", "no-status", "format", "api-url", "secret-file", "base-url", "origin", "grant-type", "lifetime", "no-cache"}},
 		{"fake", []string{"addr", "key", "rate-limit", "chain-delay", "direct", "env"}},
 		{"demo", nil},
 		{"version", nil},

@@ -4114,7 +4114,7 @@ type ClientInterface interface {
 
 	// VerifyPresentationWithBody Verify a verifiable presentation.
 	//
-	// Verifies the holder's proof and each credential with the SDK. Answers 201 (not 200, as the docs say). A presentation that fails to verify usually answers 500 with the SDK's message rather than verified false.
+	// Verifies the holder's proof and each credential with the SDK (vc-js). Answers 201 (not 200, as the docs say), with verified false when a signature does not verify or a credential is revoked or suspended; 500 only when the SDK throws (an issuer or holder not on chain, a challenge of ""); 400 when the proof has no challenge ("presentation.proof.challenge must be a string"). The challenge is the proof's own: the service does not compare it with anything.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4123,7 +4123,7 @@ type ClientInterface interface {
 
 	// VerifyPresentation Verify a verifiable presentation.
 	//
-	// Verifies the holder's proof and each credential with the SDK. Answers 201 (not 200, as the docs say). A presentation that fails to verify usually answers 500 with the SDK's message rather than verified false.
+	// Verifies the holder's proof and each credential with the SDK (vc-js). Answers 201 (not 200, as the docs say), with verified false when a signature does not verify or a credential is revoked or suspended; 500 only when the SDK throws (an issuer or holder not on chain, a challenge of ""); 400 when the proof has no challenge ("presentation.proof.challenge must be a string"). The challenge is the proof's own: the service does not compare it with anything.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4850,7 +4850,7 @@ func (c *Client) UpdatePresentationTemplate(ctx context.Context, id string, body
 
 // VerifyPresentationWithBody Verify a verifiable presentation.
 //
-// Verifies the holder's proof and each credential with the SDK. Answers 201 (not 200, as the docs say). A presentation that fails to verify usually answers 500 with the SDK's message rather than verified false.
+// Verifies the holder's proof and each credential with the SDK (vc-js). Answers 201 (not 200, as the docs say), with verified false when a signature does not verify or a credential is revoked or suspended; 500 only when the SDK throws (an issuer or holder not on chain, a challenge of ""); 400 when the proof has no challenge ("presentation.proof.challenge must be a string"). The challenge is the proof's own: the service does not compare it with anything.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4869,7 +4869,7 @@ func (c *Client) VerifyPresentationWithBody(ctx context.Context, contentType str
 
 // VerifyPresentation Verify a verifiable presentation.
 //
-// Verifies the holder's proof and each credential with the SDK. Answers 201 (not 200, as the docs say). A presentation that fails to verify usually answers 500 with the SDK's message rather than verified false.
+// Verifies the holder's proof and each credential with the SDK (vc-js). Answers 201 (not 200, as the docs say), with verified false when a signature does not verify or a credential is revoked or suspended; 500 only when the SDK throws (an issuer or holder not on chain, a challenge of ""); 400 when the proof has no challenge ("presentation.proof.challenge must be a string"). The challenge is the proof's own: the service does not compare it with anything.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6646,7 +6646,7 @@ type ClientWithResponsesInterface interface {
 
 	// VerifyPresentationWithBodyWithResponse Verify a verifiable presentation.
 	//
-	// Verifies the holder's proof and each credential with the SDK. Answers 201 (not 200, as the docs say). A presentation that fails to verify usually answers 500 with the SDK's message rather than verified false.
+	// Verifies the holder's proof and each credential with the SDK (vc-js). Answers 201 (not 200, as the docs say), with verified false when a signature does not verify or a credential is revoked or suspended; 500 only when the SDK throws (an issuer or holder not on chain, a challenge of ""); 400 when the proof has no challenge ("presentation.proof.challenge must be a string"). The challenge is the proof's own: the service does not compare it with anything.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6655,7 +6655,7 @@ type ClientWithResponsesInterface interface {
 
 	// VerifyPresentationWithResponse Verify a verifiable presentation.
 	//
-	// Verifies the holder's proof and each credential with the SDK. Answers 201 (not 200, as the docs say). A presentation that fails to verify usually answers 500 with the SDK's message rather than verified false.
+	// Verifies the holder's proof and each credential with the SDK (vc-js). Answers 201 (not 200, as the docs say), with verified false when a signature does not verify or a credential is revoked or suspended; 500 only when the SDK throws (an issuer or holder not on chain, a challenge of ""); 400 when the proof has no challenge ("presentation.proof.challenge must be a string"). The challenge is the proof's own: the service does not compare it with anything.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9112,7 +9112,7 @@ func (c *ClientWithResponses) UpdatePresentationTemplateWithResponse(ctx context
 
 // VerifyPresentationWithBodyWithResponse Verify a verifiable presentation.
 //
-// Verifies the holder's proof and each credential with the SDK. Answers 201 (not 200, as the docs say). A presentation that fails to verify usually answers 500 with the SDK's message rather than verified false.
+// Verifies the holder's proof and each credential with the SDK (vc-js). Answers 201 (not 200, as the docs say), with verified false when a signature does not verify or a credential is revoked or suspended; 500 only when the SDK throws (an issuer or holder not on chain, a challenge of ""); 400 when the proof has no challenge ("presentation.proof.challenge must be a string"). The challenge is the proof's own: the service does not compare it with anything.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -9127,7 +9127,7 @@ func (c *ClientWithResponses) VerifyPresentationWithBodyWithResponse(ctx context
 
 // VerifyPresentationWithResponse Verify a verifiable presentation.
 //
-// Verifies the holder's proof and each credential with the SDK. Answers 201 (not 200, as the docs say). A presentation that fails to verify usually answers 500 with the SDK's message rather than verified false.
+// Verifies the holder's proof and each credential with the SDK (vc-js). Answers 201 (not 200, as the docs say), with verified false when a signature does not verify or a credential is revoked or suspended; 500 only when the SDK throws (an issuer or holder not on chain, a challenge of ""); 400 when the proof has no challenge ("presentation.proof.challenge must be a string"). The challenge is the proof's own: the service does not compare it with anything.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -180,7 +180,7 @@ func TestDisagreement6RegisterBySignInfosOfCreatedDID(t *testing.T) {
 	if signed.status != 201 || proof == nil {
 		t.Fatalf("sign = %d %s", signed.status, signed.body)
 	}
-	body := `{"didDocument":` + string(docJSON) + `,"signInfos":[{"verification_method_id":"` + vm + `","signature":"` + proof["proofValue"].(string) + `"}]}`
+	body := `{"didDocument":` + string(docJSON) + `,"signInfos":[{"verification_method_id":"` + vm + `","signature":"` + proof["proofValue"].(string) + `","created":"` + proof["created"].(string) + `"}]}`
 	a := sendJSON(t, s, http.MethodPost, "/api/v1/did/register", tok, body)
 	if a.status != 500 || !strings.Contains(a.body, "E11000 duplicate key error") {
 		t.Errorf("register with signInfos = %d %s; want 500 duplicate key", a.status, a.body)

@@ -275,6 +275,7 @@ func TestSSICreatePresentation(t *testing.T) {
 		t.Fatalf("issue: %v %s", err, iss.Body)
 	}
 	vc := iss.JSON201.CredentialDocument
+	s.FlushChain() // its status is on chain: verifyPresentation checks it
 
 	before := s.CreditsUsed()
 	r, err := c.CreatePresentationWithResponse(t.Context(), ssiapi.NewPresentation{
