@@ -40,7 +40,7 @@ func (s *Server) statusRoute(w http.ResponseWriter, r *http.Request) {
 		_ = ok(http.StatusInternalServerError, gatewayError{Code: 2, Message: "credential status document " + id + " not found: credential status document not found", Details: []any{}}).write(w)
 		return
 	}
-	_ = ok(http.StatusOK, hidNodeStatusAnswer{CredentialStatus: hidNodeStatus{Document: statusDocumentJSON(ch), Proof: ch.Proof}}).write(w)
+	_ = ok(http.StatusOK, hidNodeStatusAnswer{CredentialStatus: hidNodeStatus{Document: ch.statusDocument, Proof: ch.Proof}}).write(w)
 }
 
 // statusVisibleLocked reports whether rec's status is on the fake chain,
@@ -75,13 +75,6 @@ type statusDocument struct {
 	Issuer                   string   `json:"issuer"`
 	IssuanceDate             string   `json:"issuanceDate"`
 	CredentialMerkleRootHash string   `json:"credentialMerkleRootHash"`
-}
-
-func statusDocumentJSON(ch *chainStatus) statusDocument {
-	return statusDocument{
-		Context: ch.Context, ID: ch.ID, Revoked: ch.Revoked, Suspended: ch.Suspended, Remarks: ch.Remarks,
-		Issuer: ch.Issuer, IssuanceDate: ch.IssuanceDate, CredentialMerkleRootHash: ch.CredentialMerkleRootHash,
-	}
 }
 
 // statusSigned returns a status document and its proof options as hid-node

@@ -47,17 +47,11 @@ type credStatus struct {
 	proofValue                 string
 }
 
-// chainStatus is the status as the chain returns it: "context", not "@context".
+// chainStatus is the status as the chain returns it: hid-node's status
+// document ("context", not "@context") and its proof.
 type chainStatus struct {
-	Context                  []string    `json:"context"`
-	ID                       string      `json:"id"`
-	Revoked                  bool        `json:"revoked"`
-	Suspended                bool        `json:"suspended"`
-	Remarks                  string      `json:"remarks"`
-	Issuer                   string      `json:"issuer"`
-	IssuanceDate             string      `json:"issuanceDate"`
-	CredentialMerkleRootHash string      `json:"credentialMerkleRootHash"`
-	Proof                    statusProof `json:"proof"`
+	statusDocument
+	Proof statusProof `json:"proof"`
 }
 
 type statusProof struct {
@@ -72,9 +66,11 @@ type statusProof struct {
 func (c *credRecord) chain() chainStatus {
 	st := c.status
 	return chainStatus{
-		Context: []string{credStatusContext, ed25519Context}, ID: c.id,
-		Revoked: st.revoked, Suspended: st.suspended, Remarks: st.remarks,
-		Issuer: st.issuer, IssuanceDate: st.issuanceDate, CredentialMerkleRootHash: st.hash,
+		statusDocument: statusDocument{
+			Context: []string{credStatusContext, ed25519Context}, ID: c.id,
+			Revoked: st.revoked, Suspended: st.suspended, Remarks: st.remarks,
+			Issuer: st.issuer, IssuanceDate: st.issuanceDate, CredentialMerkleRootHash: st.hash,
+		},
 		Proof: statusProof{
 			Type: ed25519ProofType, Created: st.updated.UTC().Format(isoSeconds),
 			VerificationMethod: c.vmID, ProofPurpose: "assertionMethod", ProofValue: st.proofValue, ClientSpecType: clientSpecNone,

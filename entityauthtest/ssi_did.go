@@ -276,21 +276,28 @@ func validateDIDDocument(v *violations, prop string, doc map[string]any, parentM
 	*v = append(*v, parentMsgs...)
 }
 
+// bodyDIDDocument checks the body's didDocument as the register DTOs' nested
+// DidDoc validation reports it, and returns it (nil when it is not an object).
+func bodyDIDDocument(v *violations, body jsObject) map[string]any {
+	doc, isObj := body.get("didDocument").(map[string]any)
+	switch {
+	case !isObj:
+		v.add("didDocument must be a non-empty object")
+		v.add("each value in nested property didDocument must be either object or array")
+	case len(doc) == 0:
+		validateDIDDocument(v, "didDocument", doc, "didDocument must be a non-empty object")
+	default:
+		validateDIDDocument(v, "didDocument", doc)
+	}
+	return doc
+}
+
 // RegisterDID answers POST /api/v1/did/register: it checks the document
 // against the stored key and puts it on the fake chain.
 func (h *ssiHandler) RegisterDID(w http.ResponseWriter, r *http.Request) {
 	h.serve(w, r, opWriteDID, func(_ caller, body jsObject) jsonAnswer {
 		var v violations
-		doc, isObj := body.get("didDocument").(map[string]any)
-		switch {
-		case !isObj:
-			v.add("didDocument must be a non-empty object")
-			v.add("each value in nested property didDocument must be either object or array")
-		case len(doc) == 0:
-			validateDIDDocument(&v, "didDocument", doc, "didDocument must be a non-empty object")
-		default:
-			validateDIDDocument(&v, "didDocument", doc)
-		}
+		doc := bodyDIDDocument(&v, body)
 		vmid, hasVM := body.get("verificationMethodId").(string)
 		if x := body.get("verificationMethodId"); x != nil && !isVMID(x) {
 			v.add("verificationMethodId contains an invalid verification method id")

@@ -146,16 +146,7 @@ func signInfoFor(infos []any, id any) map[string]any {
 // NestJS's ValidationPipe reports it.
 func validateRegisterV2(body jsObject) *jsonAnswer {
 	var v violations
-	doc, isObj := body.get("didDocument").(map[string]any)
-	switch {
-	case !isObj:
-		v.add("didDocument must be a non-empty object")
-		v.add("each value in nested property didDocument must be either object or array")
-	case len(doc) == 0:
-		validateDIDDocument(&v, "didDocument", doc, "didDocument must be a non-empty object")
-	default:
-		validateDIDDocument(&v, "didDocument", doc)
-	}
+	bodyDIDDocument(&v, body)
 	infos, isList := body.get("signInfos").([]any)
 	switch x := body.get("signInfos"); {
 	case !isList:
