@@ -163,10 +163,10 @@ func TestHIDNodeStatusRoute(t *testing.T) {
 	}
 }
 
-// TestRegisterStatusNeedsProof: the SDK refuses a status without its proof
+// TestDisagreement1RegisterStatusNeedsProof: the SDK refuses a status without its proof
 // (disagreement 1, direct mode), and the chain refuses a proof that does not
 // verify.
-func TestRegisterStatusNeedsProof(t *testing.T) {
+func TestDisagreement1RegisterStatusNeedsProof(t *testing.T) {
 	s := entityauthtest.Start(t, entityauthtest.Options{DirectMode: true})
 	tok := token(t, s, tokenRequest{})
 	did, vm := issuer(t, s, tok)
@@ -205,9 +205,9 @@ func TestRegisterStatusNeedsProof(t *testing.T) {
 	}
 }
 
-// TestIssueWithDeactivatedIssuer: the status registration inside the issue
+// TestDisagreement1IssueAnswersBadRequestException: the status registration inside the issue
 // fails on chain, which the service answers as a bare 400 (direct mode).
-func TestIssueWithDeactivatedIssuer(t *testing.T) {
+func TestDisagreement1IssueAnswersBadRequestException(t *testing.T) {
 	s := entityauthtest.Start(t, entityauthtest.Options{DirectMode: true})
 	tok := token(t, s, tokenRequest{})
 	did, vm := issuer(t, s, tok)
@@ -226,11 +226,11 @@ func TestIssueWithDeactivatedIssuer(t *testing.T) {
 	}
 }
 
-// TestRegisterStatusQueuedWithoutProof: queued, the service answers 201 {}
+// TestDisagreement1RegisterStatusQueuedWithoutProof: queued, the service answers 201 {}
 // to a status without its proof; the chain refuses it, so the credential
 // never carries a status, and the worker's record says it failed
 // (disagreement 1, queued mode).
-func TestRegisterStatusQueuedWithoutProof(t *testing.T) {
+func TestDisagreement1RegisterStatusQueuedWithoutProof(t *testing.T) {
 	s := entityauthtest.Start(t, entityauthtest.Options{})
 	tok := token(t, s, tokenRequest{})
 	did, vm := issuer(t, s, tok)

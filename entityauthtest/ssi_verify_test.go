@@ -34,11 +34,11 @@ type verifyAnswer struct {
 	} `json:"credentialResults"`
 }
 
-// TestVerifyPresentationAnswers: the fake's presentation verify answers as
+// TestDisagreement2VerifyPresentationAnswers: the fake's presentation verify answers as
 // the real service does (disagreement 2 of "Production as it really is"):
 // 201 verified true; 201 verified false for a bad signature or a revoked
 // credential; 500 only where the SDK throws; 400 without a challenge.
-func TestVerifyPresentationAnswers(t *testing.T) {
+func TestDisagreement2VerifyPresentationAnswers(t *testing.T) {
 	s := entityauthtest.Start(t, entityauthtest.Options{})
 	tok := token(t, s, tokenRequest{})
 	did, vm := issuer(t, s, tok)
